@@ -1,0 +1,8 @@
+#pragma once
+// Entry points of the subcommands; argv[0] is the subcommand's name.
+
+namespace icans::cli {
+
+int run_inspect(int argc, char** argv);
+
+}  // namespace icans::cli

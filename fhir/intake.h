@@ -1,0 +1,63 @@
+#pragma once
+// Reads FHIR R4 JSON (a Bundle of any type, a single resource, or NDJSON) into
+// one PatientRecord per patient.
+//
+// Nothing is guessed: a resource or field that cannot be read becomes a
+// Warning naming the input, entry and field, and the rest of the input is
+// still read. Only an input that cannot be read at all (malformed JSON, a
+// top-level value that is not a resource, over the size limit) is an error.
+
+#include <cstddef>
+#include <istream>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fhir/json.h"
+#include "fhir/record.h"
+#include "fhir/terminology.h"
+#include "fhir/warning.h"
+
+namespace fhir {
+
+struct IntakeLimits {
+  std::size_t max_document_bytes = 64u << 20;  // one Bundle or resource; larger: use NDJSON
+  std::size_t max_line_bytes = 4u << 20;       // one NDJSON line
+  std::size_t max_resources = 1'000'000;       // kept across all inputs
+  JsonLimits json;
+};
+
+struct IntakeResult {
+  std::map<std::string, PatientRecord> patients;  // by patient id
+  std::vector<Warning> warnings;                  // not tied to one patient
+};
+
+class Intake {
+ public:
+  explicit Intake(const Terminology& terminology, IntakeLimits limits = {});
+  ~Intake();
+  Intake(const Intake&) = delete;
+  Intake& operator=(const Intake&) = delete;
+
+  // Each add_* returns an empty string on success, or why the input as a
+  // whole is unusable (naming `input_name`). Resource-level problems are
+  // warnings, not errors.
+  std::string add_json(std::string_view text, std::string_view input_name);
+  std::string add_json_value(const rapidjson::Value& value, std::string_view input_name);
+  std::string add_ndjson(std::istream& lines, std::string_view input_name);
+  // Reads a file: NDJSON when the name ends in .ndjson or .jsonl, else JSON.
+  std::string add_file(const std::string& path);
+
+  // Resolves medication references, keeps the latest version of each
+  // resource, drops what never counts, sorts by time.
+  IntakeResult finish();
+
+ private:
+  // Implementation state lives in intake.cc.
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace fhir

@@ -1,0 +1,25 @@
+#pragma once
+// Parsing JSON text safely: RapidJSON's iterative parser (no recursion on
+// nesting), a nesting limit checked before the DOM is built, and errors that
+// say where (line and column) and what.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+
+namespace fhir {
+
+struct JsonLimits {
+  std::size_t max_depth = 64;  // FHIR resources nest far less than this
+};
+
+// Parses `text` into `doc`. Returns an empty string on success, otherwise
+// "line L, column C: reason".
+std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimits limits = {});
+
+// JSON type name for error messages ("string", "object", ...).
+const char* json_type_name(const rapidjson::Value& value);
+
+}  // namespace fhir
