@@ -101,6 +101,7 @@ enum class Concept : std::uint16_t {
   motor_deep_focal_weakness,
   icp_none,
   icp_focal_edema,
+  icp_edema_unspecified,  // cerebral oedema charted without its extent
   icp_diffuse_edema,
   icp_posturing,
   icp_cranial_nerve_vi_palsy,
