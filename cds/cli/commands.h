@@ -4,5 +4,6 @@
 namespace icans::cli {
 
 int run_inspect(int argc, char** argv);
+int run_replay(int argc, char** argv);
 
 }  // namespace icans::cli

@@ -17,6 +17,8 @@ struct Command {
 const Command kCommands[] = {
     {"inspect", "print the parsed record of FHIR inputs: resources per patient, warnings",
      icans::cli::run_inspect},
+    {"replay", "grade each patient in FHIR inputs: ICE/CAPD, ICANS and CRS with their evidence",
+     icans::cli::run_replay},
 };
 
 void print_usage(std::ostream& out) {

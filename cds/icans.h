@@ -1,0 +1,31 @@
+#pragma once
+// ASTCT 2019 ICANS grade at T: the most severe domain not attributable to
+// another cause (ICE or CAPD, consciousness, seizure, motor, raised ICP).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cds/evaluation.h"
+#include "cds/grading_config.h"
+#include "fhir/record.h"
+
+namespace icans {
+
+struct IcansResult {
+  GradeResult grade;
+  Assessment assessment;            // the ICE/CAPD assessment used, if any
+  std::optional<int> previous_score;  // the same tool's assessment before it
+};
+
+// `age_years` empty: age unknown, ICE or CAPD used as charted, with a warning.
+IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
+                        std::optional<int> age_years, const GradingConfig& config,
+                        std::vector<std::string>& warnings);
+
+// ICE 10 -> 0, 7-9 -> 1, 3-6 -> 2, 0-2 -> 3.
+int grade_from_ice(int ice);
+// CAPD 0 -> 0, 1-8 -> 1, >= 9 -> 3 (grade 2 needs depressed consciousness).
+int grade_from_capd(int capd);
+
+}  // namespace icans

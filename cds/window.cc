@@ -1,0 +1,64 @@
+#include "cds/window.h"
+
+namespace icans {
+
+Window window_before(fhir::Instant at, double hours) {
+  return {at - static_cast<fhir::Instant>(hours * fhir::kMillisPerHour), at};
+}
+
+Placement place(const fhir::TimeRange& time, const Window& window) {
+  if (time.latest < window.start || time.earliest > window.end) return Placement::outside;
+  if (time.earliest >= window.start && time.latest <= window.end) return Placement::inside;
+  return Placement::uncertain;
+}
+
+bool usable_for_grading(const fhir::Observation& observation, std::vector<std::string>& warnings) {
+  using S = fhir::ObservationStatus;
+  switch (observation.status) {
+    case S::final_:
+    case S::amended:
+    case S::corrected:
+      return true;
+    case S::preliminary:
+      warnings.push_back("Observation/" + observation.id +
+                         " is preliminary; used for grading, confirm when final");
+      return true;
+    case S::registered:  // no result yet
+    case S::cancelled:
+    case S::entered_in_error:
+      return false;
+    case S::unknown:
+      warnings.push_back("Observation/" + observation.id +
+                         " has an unknown status; used for grading, check the source");
+      return true;
+  }
+  return false;
+}
+
+bool counts_as_given(const fhir::MedicationAdministration& administration) {
+  using S = fhir::AdministrationStatus;
+  return administration.status == S::completed || administration.status == S::in_progress ||
+         administration.status == S::stopped;
+}
+
+bool acting_at(const fhir::MedicationAdministration& administration, fhir::Instant at,
+               double effect_hours) {
+  if (!counts_as_given(administration)) return false;
+  if (administration.start.earliest > at) return false;
+  const auto effect = static_cast<fhir::Instant>(effect_hours * fhir::kMillisPerHour);
+  // An open period means still running; a completed or stopped one with no
+  // end charted is taken as finished when it started, the earliest it could have.
+  if (administration.is_period && !administration.end &&
+      administration.status == fhir::AdministrationStatus::in_progress) {
+    return true;
+  }
+  const fhir::Instant finished =
+      administration.end ? administration.end->latest : administration.start.latest;
+  return at <= finished + effect;
+}
+
+std::string reference(const char* type, const std::string& id) {
+  return std::string(type) + "/" + id;
+}
+
+}  // namespace icans
