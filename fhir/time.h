@@ -37,10 +37,13 @@ struct TimeParse {
 };
 
 // Accepts every form of FHIR R4 date and dateTime: YYYY, YYYY-MM, YYYY-MM-DD,
-// YYYY-MM-DDThh:mm:ss[.fff...][Z|(+|-)hh:mm]. Validates calendar ranges (month,
-// day of month incl. leap years, hour, minute, second). Partial dates and times
-// without an offset cover every UTC instant they could mean (offsets -12:00 to
-// +14:00). Fractional seconds beyond milliseconds are truncated.
+// YYYY-MM-DDThh:mm:ss[.fff...](Z|(+|-)hh:mm). Validates calendar ranges (year
+// 0001-9999, month, day of month incl. leap years, hour 00-23, minute, second
+// 00-60). A time of day without an offset is an error, as in FHIR: guessing the
+// zone could move it by up to 26 hours. Offsets must lie within -12:00..+14:00.
+// Partial dates cover every UTC instant they could mean in those offsets.
+// A leap second (:60) counts as the last millisecond of its minute. Fractional
+// seconds beyond milliseconds are truncated.
 TimeParse parse_datetime(std::string_view text);
 
 // As parse_datetime, but requires an exact instant (FHIR `instant`).
@@ -50,8 +53,10 @@ TimeParse parse_instant(std::string_view text);
 std::string format_instant(Instant t);
 
 // Whole years between a birth date and t, counted as people count birthdays,
-// taking the earliest possible birth instant (so uncertainty never makes a
-// child look older).
+// taking the earliest possible birth instant: an imprecise birth date gives the
+// greatest age it could mean (each birthday starts at local midnight in +14:00).
+// Born 29 February: a year older on 1 March in other years. Negative when t is
+// before the birth date.
 int age_in_years(const TimeRange& birth_date, Instant t);
 
 }  // namespace fhir

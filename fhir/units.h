@@ -24,7 +24,9 @@ struct Conversion {
 // mass concentration (g/dL, mg/dL, mg/L, ug/L, ng/mL, pg/mL, ug/mL),
 // cell counts (10*3/uL, 10*9/L), dose per weight (mg/kg, ug/kg),
 // dose rates (ug/kg/min, mg/kg/h, ug/min, mg/h, ug/h, U/min, U/h, U/kg/min),
-// volume rate (mL/h).
+// volume rate (mL/h, same dimension as L/min), and units that convert only to
+// themselves: {INR}, /min (heart and breathing rates), U (units of a drug), mL.
+// Temperatures below absolute zero and non-finite values are errors.
 //
 // Substance and mass concentrations convert into each other only when the
 // analyte's molar mass (g/mol) is given; mEq/L equals mmol/L only for a
@@ -36,6 +38,8 @@ Conversion convert_unit(double value, std::string_view from, std::string_view to
 bool is_known_unit(std::string_view code);
 
 // Temperatures are compared after rounding to 0.1 °C, so 100.4 [degF] is 38.0 Cel.
+// Rounds half away from zero on the decimal the double stands for (38.05 -> 38.1),
+// absorbing the few-ulp error that conversions leave.
 double round_to_tenth(double value);
 
 }  // namespace fhir

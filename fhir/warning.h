@@ -2,6 +2,7 @@
 // A problem with the input that the user must see. Warnings travel with the
 // output (replay text and JSON, cards); they are not only logged.
 
+#include <cstddef>
 #include <string>
 
 namespace fhir {
