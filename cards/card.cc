@@ -1,0 +1,678 @@
+#include "cards/card.h"
+
+#include <cstdint>
+#include <initializer_list>
+#include <set>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cards/uuid.h"
+#include "fhir/json.h"
+
+namespace icans {
+namespace {
+
+using rapidjson::Value;
+
+// --- paths in error messages ------------------------------------------------
+
+std::string member_path(const std::string& path, std::string_view name) {
+  std::string result = path;
+  if (!result.empty()) result += '.';
+  result += name;
+  return result;
+}
+
+std::string index_path(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+std::string problem(const std::string& path, std::string_view message) {
+  if (path.empty()) return std::string(message);
+  return path + ": " + std::string(message);
+}
+
+// --- checks -------------------------------------------------------------------
+
+// Code points in valid UTF-8, or nothing when the bytes are not UTF-8 (the
+// JSON writer would pass them through and the EHR's parser would refuse the
+// whole response). Overlong forms and surrogates count as invalid.
+std::optional<std::size_t> utf8_length(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < text.size(); ++count) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    std::uint32_t code_point = 0;
+    if (lead < 0x80) {
+      code_point = lead;
+    } else if ((lead & 0xe0) == 0xc0) {
+      extra = 1;
+      code_point = lead & 0x1f;
+    } else if ((lead & 0xf0) == 0xe0) {
+      extra = 2;
+      code_point = lead & 0x0f;
+    } else if ((lead & 0xf8) == 0xf0) {
+      extra = 3;
+      code_point = lead & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (extra > text.size() - i - 1) return std::nullopt;  // truncated sequence
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return std::nullopt;
+      code_point = (code_point << 6) | (next & 0x3f);
+    }
+    static constexpr std::uint32_t kSmallestOfLength[] = {0, 0x80, 0x800, 0x10000};
+    if (code_point < kSmallestOfLength[extra] || code_point > 0x10ffff ||
+        (code_point >= 0xd800 && code_point <= 0xdfff)) {
+      return std::nullopt;
+    }
+    i += 1 + extra;
+  }
+  return count;
+}
+
+std::string check_text(const std::string& text, const std::string& path, bool required) {
+  if (text.empty()) return required ? problem(path, "required but empty") : std::string();
+  if (!utf8_length(text)) return problem(path, "not valid UTF-8");
+  return {};
+}
+
+bool is_absolute_url(std::string_view url) {
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (url.size() > scheme.size() && url.substr(0, scheme.size()) == scheme) return true;
+  }
+  return false;
+}
+
+std::string check_url(const std::string& url, const std::string& path, bool required) {
+  if (auto error = check_text(url, path, required); !error.empty() || url.empty()) return error;
+  if (!is_absolute_url(url)) return problem(path, "not an absolute http(s) URL: \"" + url + "\"");
+  return {};
+}
+
+std::string check_coding(const Coding& coding, const std::string& path, bool display_required) {
+  if (auto error = check_text(coding.system, member_path(path, "system"), true); !error.empty()) return error;
+  if (auto error = check_text(coding.code, member_path(path, "code"), true); !error.empty()) return error;
+  return check_text(coding.display, member_path(path, "display"), display_required);
+}
+
+// "Type/id" with a FHIR resource type name and id ([A-Za-z0-9\-.]{1,64}).
+bool is_relative_reference(std::string_view reference) {
+  const auto slash = reference.find('/');
+  if (slash == std::string_view::npos || slash == 0) return false;
+  std::string_view type = reference.substr(0, slash);
+  std::string_view id = reference.substr(slash + 1);
+  if (!(type[0] >= 'A' && type[0] <= 'Z')) return false;
+  for (char c : type) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+  }
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string check_action_at(const Action& action, const std::string& path) {
+  if (auto error = check_text(action.description, member_path(path, "description"), true); !error.empty()) {
+    return error;
+  }
+  const std::string resource_path = member_path(path, "resource");
+  if (action.type == ActionType::delete_) {
+    if (!action.resource.empty()) {
+      return problem(resource_path, "a delete action names its target in resourceId, not resource");
+    }
+    if (!is_relative_reference(action.resource_id)) {
+      return problem(member_path(path, "resourceId"),
+                     "a delete action needs a relative reference \"Type/id\", got \"" + action.resource_id + "\"");
+    }
+    return {};
+  }
+  if (!action.resource_id.empty()) {
+    return problem(member_path(path, "resourceId"),
+                   "only delete actions carry resourceId; " + std::string(to_string(action.type)) +
+                       " carries the whole resource");
+  }
+  if (action.resource.empty()) {
+    return problem(resource_path, "a " + std::string(to_string(action.type)) + " action needs the FHIR resource");
+  }
+  rapidjson::Document resource;
+  if (auto error = fhir::parse_json(action.resource, resource); !error.empty()) {
+    return problem(resource_path, "not JSON: " + error);
+  }
+  if (!resource.IsObject()) return problem(resource_path, "not a JSON object");
+  auto type = resource.FindMember("resourceType");
+  if (type == resource.MemberEnd() || !type->value.IsString() || type->value.GetStringLength() == 0) {
+    return problem(resource_path, "no resourceType");
+  }
+  if (action.type == ActionType::update) {
+    auto id = resource.FindMember("id");
+    if (id == resource.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0) {
+      return problem(resource_path, "an update replaces an existing resource, so it needs its id");
+    }
+  }
+  return {};
+}
+
+std::string check_uuid(const std::string& uuid, const std::string& path) {
+  if (uuid.empty()) return problem(path, "required (feedback quotes it)");
+  if (!is_uuid(uuid)) return problem(path, "not a lowercase 8-4-4-4-12 UUID: \"" + uuid + "\"");
+  return {};
+}
+
+std::string check_suggestion(const Suggestion& suggestion, const std::string& path) {
+  if (auto error = check_text(suggestion.label, member_path(path, "label"), true); !error.empty()) return error;
+  if (auto error = check_uuid(suggestion.uuid, member_path(path, "uuid")); !error.empty()) return error;
+  for (std::size_t i = 0; i < suggestion.actions.size(); ++i) {
+    auto error = check_action_at(suggestion.actions[i], index_path(member_path(path, "actions"), i));
+    if (!error.empty()) return error;
+  }
+  return {};
+}
+
+std::string check_link(const Link& link, const std::string& path) {
+  if (auto error = check_text(link.label, member_path(path, "label"), true); !error.empty()) return error;
+  if (auto error = check_url(link.url, member_path(path, "url"), true); !error.empty()) return error;
+  if (!link.app_context.empty() && link.type != LinkType::smart) {
+    return problem(member_path(path, "appContext"), "only valid for smart links");
+  }
+  return check_text(link.app_context, member_path(path, "appContext"), false);
+}
+
+std::string check_card_at(const Card& card, const std::string& path) {
+  if (auto error = check_uuid(card.uuid, member_path(path, "uuid")); !error.empty()) return error;
+
+  const std::string summary_path = member_path(path, "summary");
+  if (auto error = check_text(card.summary, summary_path, true); !error.empty()) return error;
+  const std::size_t summary_length = *utf8_length(card.summary);
+  if (summary_length > kMaxSummaryCharacters) {
+    return problem(summary_path, std::to_string(summary_length) +
+                                     " characters; CDS Hooks requires fewer than 140 (move the rest to detail)");
+  }
+  if (auto error = check_text(card.detail, member_path(path, "detail"), false); !error.empty()) return error;
+
+  const std::string source_path = member_path(path, "source");
+  if (auto error = check_text(card.source.label, member_path(source_path, "label"), true); !error.empty()) {
+    return error;
+  }
+  if (auto error = check_url(card.source.url, member_path(source_path, "url"), false); !error.empty()) return error;
+  if (auto error = check_url(card.source.icon, member_path(source_path, "icon"), false); !error.empty()) {
+    return error;
+  }
+  if (card.source.topic) {
+    if (auto error = check_coding(*card.source.topic, member_path(source_path, "topic"), false); !error.empty()) {
+      return error;
+    }
+  }
+
+  const std::string suggestions_path = member_path(path, "suggestions");
+  std::set<std::string> suggestion_uuids;
+  std::size_t recommended = 0;
+  for (std::size_t i = 0; i < card.suggestions.size(); ++i) {
+    const std::string suggestion_path = index_path(suggestions_path, i);
+    if (auto error = check_suggestion(card.suggestions[i], suggestion_path); !error.empty()) return error;
+    if (!suggestion_uuids.insert(card.suggestions[i].uuid).second) {
+      return problem(member_path(suggestion_path, "uuid"), "repeats the uuid of an earlier suggestion");
+    }
+    if (card.suggestions[i].is_recommended) ++recommended;
+  }
+  if (!card.suggestions.empty() && !card.selection_behavior) {
+    return problem(member_path(path, "selectionBehavior"), "required when suggestions are present");
+  }
+  // The specification allows several recommended suggestions only when the
+  // user may pick several.
+  if (recommended > 1 && card.selection_behavior == SelectionBehavior::at_most_one) {
+    return problem(suggestions_path, "more than one suggestion isRecommended, but selectionBehavior is at-most-one");
+  }
+
+  for (std::size_t i = 0; i < card.override_reasons.size(); ++i) {
+    auto error = check_coding(card.override_reasons[i], index_path(member_path(path, "overrideReasons"), i), true);
+    if (!error.empty()) return error;
+  }
+  for (std::size_t i = 0; i < card.links.size(); ++i) {
+    if (auto error = check_link(card.links[i], index_path(member_path(path, "links"), i)); !error.empty()) {
+      return error;
+    }
+  }
+  return {};
+}
+
+// --- writing --------------------------------------------------------------------
+
+Value string_value(const std::string& text, JsonAllocator& allocator) {
+  return Value(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), allocator);
+}
+
+void add_string(Value& object, const char* name, const std::string& text, JsonAllocator& allocator) {
+  object.AddMember(rapidjson::StringRef(name), string_value(text, allocator), allocator);
+}
+
+void add_if_present(Value& object, const char* name, const std::string& text, JsonAllocator& allocator) {
+  if (!text.empty()) add_string(object, name, text, allocator);
+}
+
+void add_enum(Value& object, const char* name, std::string_view text, JsonAllocator& allocator) {
+  object.AddMember(rapidjson::StringRef(name),
+                   Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator), allocator);
+}
+
+Value coding_json(const Coding& coding, JsonAllocator& allocator) {
+  Value object(rapidjson::kObjectType);
+  add_string(object, "system", coding.system, allocator);
+  add_string(object, "code", coding.code, allocator);
+  add_if_present(object, "display", coding.display, allocator);
+  return object;
+}
+
+// Precondition: check_action_at passed, so the resource parses.
+Value action_json(const Action& action, JsonAllocator& allocator) {
+  Value object(rapidjson::kObjectType);
+  add_enum(object, "type", to_string(action.type), allocator);
+  add_string(object, "description", action.description, allocator);
+  if (!action.resource.empty()) {
+    rapidjson::Document resource;
+    fhir::parse_json(action.resource, resource);
+    Value copy;
+    copy.CopyFrom(resource, allocator);
+    object.AddMember("resource", copy, allocator);
+  }
+  add_if_present(object, "resourceId", action.resource_id, allocator);
+  return object;
+}
+
+Value card_json(const Card& card, JsonAllocator& allocator) {
+  Value object(rapidjson::kObjectType);
+  add_string(object, "uuid", card.uuid, allocator);
+  add_string(object, "summary", card.summary, allocator);
+  add_if_present(object, "detail", card.detail, allocator);
+  add_enum(object, "indicator", to_string(card.indicator), allocator);
+
+  Value source(rapidjson::kObjectType);
+  add_string(source, "label", card.source.label, allocator);
+  add_if_present(source, "url", card.source.url, allocator);
+  add_if_present(source, "icon", card.source.icon, allocator);
+  if (card.source.topic) source.AddMember("topic", coding_json(*card.source.topic, allocator), allocator);
+  object.AddMember("source", source, allocator);
+
+  if (!card.suggestions.empty()) {
+    Value suggestions(rapidjson::kArrayType);
+    for (const auto& suggestion : card.suggestions) {
+      Value entry(rapidjson::kObjectType);
+      add_string(entry, "label", suggestion.label, allocator);
+      add_string(entry, "uuid", suggestion.uuid, allocator);
+      if (suggestion.is_recommended) entry.AddMember("isRecommended", true, allocator);
+      if (!suggestion.actions.empty()) {
+        Value actions(rapidjson::kArrayType);
+        for (const auto& action : suggestion.actions) actions.PushBack(action_json(action, allocator), allocator);
+        entry.AddMember("actions", actions, allocator);
+      }
+      suggestions.PushBack(entry, allocator);
+    }
+    object.AddMember("suggestions", suggestions, allocator);
+    // Meaningless without suggestions, so written only beside them.
+    add_enum(object, "selectionBehavior", to_string(*card.selection_behavior), allocator);
+  }
+
+  if (!card.override_reasons.empty()) {
+    Value reasons(rapidjson::kArrayType);
+    for (const auto& reason : card.override_reasons) reasons.PushBack(coding_json(reason, allocator), allocator);
+    object.AddMember("overrideReasons", reasons, allocator);
+  }
+  if (!card.links.empty()) {
+    Value links(rapidjson::kArrayType);
+    for (const auto& link : card.links) {
+      Value entry(rapidjson::kObjectType);
+      add_string(entry, "label", link.label, allocator);
+      add_string(entry, "url", link.url, allocator);
+      add_enum(entry, "type", to_string(link.type), allocator);
+      add_if_present(entry, "appContext", link.app_context, allocator);
+      links.PushBack(entry, allocator);
+    }
+    object.AddMember("links", links, allocator);
+  }
+  return object;
+}
+
+// --- reading --------------------------------------------------------------------
+
+std::string check_members(const Value& object, const std::string& path,
+                          std::initializer_list<std::string_view> allowed) {
+  for (auto member = object.MemberBegin(); member != object.MemberEnd(); ++member) {
+    std::string_view name(member->name.GetString(), member->name.GetStringLength());
+    if (name == "extension") continue;  // CDS Hooks extensions are allowed everywhere
+    bool known = false;
+    for (std::string_view candidate : allowed) known = known || candidate == name;
+    if (!known) return problem(member_path(path, name), "unknown member");
+  }
+  return {};
+}
+
+std::string expect_object(const Value& json, const std::string& path) {
+  if (!json.IsObject()) return problem(path, std::string("expected an object, got ") + fhir::json_type_name(json));
+  return {};
+}
+
+// Reads an optional (or required) string member into `out`.
+std::string read_string(const Value& object, const char* name, const std::string& path, std::string& out,
+                        bool required) {
+  auto member = object.FindMember(name);
+  if (member == object.MemberEnd()) return required ? problem(member_path(path, name), "missing") : std::string();
+  if (!member->value.IsString()) {
+    return problem(member_path(path, name), std::string("expected a string, got ") +
+                                                fhir::json_type_name(member->value));
+  }
+  out.assign(member->value.GetString(), member->value.GetStringLength());
+  return {};
+}
+
+// Finds an optional array member; `array` stays null when absent.
+std::string find_array(const Value& object, const char* name, const std::string& path, const Value*& array) {
+  array = nullptr;
+  auto member = object.FindMember(name);
+  if (member == object.MemberEnd()) return {};
+  if (!member->value.IsArray()) {
+    return problem(member_path(path, name), std::string("expected an array, got ") +
+                                                fhir::json_type_name(member->value));
+  }
+  array = &member->value;
+  return {};
+}
+
+template <typename Enum>
+std::string read_enum(const Value& object, const char* name, const std::string& path,
+                      std::initializer_list<Enum> values, std::optional<Enum>& out, bool required) {
+  std::string text;
+  if (auto error = read_string(object, name, path, text, required); !error.empty()) return error;
+  if (object.FindMember(name) == object.MemberEnd()) return {};
+  std::string allowed;
+  for (Enum value : values) {
+    if (to_string(value) == text) {
+      out = value;
+      return {};
+    }
+    allowed += (allowed.empty() ? "" : ", ") + std::string(to_string(value));
+  }
+  return problem(member_path(path, name), "\"" + text + "\" is not one of " + allowed);
+}
+
+std::string read_coding(const Value& json, const std::string& path, Coding& coding) {
+  if (auto error = expect_object(json, path); !error.empty()) return error;
+  if (auto error = check_members(json, path, {"system", "code", "display"}); !error.empty()) return error;
+  if (auto error = read_string(json, "system", path, coding.system, true); !error.empty()) return error;
+  if (auto error = read_string(json, "code", path, coding.code, true); !error.empty()) return error;
+  return read_string(json, "display", path, coding.display, false);
+}
+
+std::string read_action(const Value& json, const std::string& path, Action& action) {
+  if (auto error = expect_object(json, path); !error.empty()) return error;
+  if (auto error = check_members(json, path, {"type", "description", "resource", "resourceId"}); !error.empty()) {
+    return error;
+  }
+  std::optional<ActionType> type;
+  auto error = read_enum(json, "type", path, {ActionType::create, ActionType::update, ActionType::delete_}, type,
+                         true);
+  if (!error.empty()) return error;
+  action.type = *type;
+  if (auto error = read_string(json, "description", path, action.description, true); !error.empty()) return error;
+  auto resource = json.FindMember("resource");
+  if (resource != json.MemberEnd()) {
+    if (!resource->value.IsObject()) {
+      return problem(member_path(path, "resource"), std::string("expected a FHIR resource object, got ") +
+                                                        fhir::json_type_name(resource->value));
+    }
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    resource->value.Accept(writer);
+    action.resource.assign(buffer.GetString(), buffer.GetSize());
+  }
+  return read_string(json, "resourceId", path, action.resource_id, false);
+}
+
+std::string read_suggestion(const Value& json, const std::string& path, Suggestion& suggestion) {
+  if (auto error = expect_object(json, path); !error.empty()) return error;
+  if (auto error = check_members(json, path, {"label", "uuid", "isRecommended", "actions"}); !error.empty()) {
+    return error;
+  }
+  if (auto error = read_string(json, "label", path, suggestion.label, true); !error.empty()) return error;
+  if (auto error = read_string(json, "uuid", path, suggestion.uuid, false); !error.empty()) return error;
+  auto recommended = json.FindMember("isRecommended");
+  if (recommended != json.MemberEnd()) {
+    if (!recommended->value.IsBool()) {
+      return problem(member_path(path, "isRecommended"), std::string("expected a boolean, got ") +
+                                                             fhir::json_type_name(recommended->value));
+    }
+    suggestion.is_recommended = recommended->value.GetBool();
+  }
+  const Value* actions = nullptr;
+  if (auto error = find_array(json, "actions", path, actions); !error.empty()) return error;
+  if (actions) {
+    for (rapidjson::SizeType i = 0; i < actions->Size(); ++i) {
+      Action action;
+      auto error = read_action((*actions)[i], index_path(member_path(path, "actions"), i), action);
+      if (!error.empty()) return error;
+      suggestion.actions.push_back(std::move(action));
+    }
+  }
+  return {};
+}
+
+std::string read_link(const Value& json, const std::string& path, Link& link) {
+  if (auto error = expect_object(json, path); !error.empty()) return error;
+  if (auto error = check_members(json, path, {"label", "url", "type", "appContext"}); !error.empty()) return error;
+  if (auto error = read_string(json, "label", path, link.label, true); !error.empty()) return error;
+  if (auto error = read_string(json, "url", path, link.url, true); !error.empty()) return error;
+  std::optional<LinkType> type;
+  if (auto error = read_enum(json, "type", path, {LinkType::absolute, LinkType::smart}, type, true);
+      !error.empty()) {
+    return error;
+  }
+  link.type = *type;
+  return read_string(json, "appContext", path, link.app_context, false);
+}
+
+std::string read_card(const Value& json, const std::string& path, Card& card) {
+  card = Card{};
+  if (auto error = expect_object(json, path); !error.empty()) return error;
+  auto error = check_members(json, path,
+                             {"uuid", "summary", "detail", "indicator", "source", "suggestions",
+                              "selectionBehavior", "overrideReasons", "links"});
+  if (!error.empty()) return error;
+  if (auto error = read_string(json, "uuid", path, card.uuid, false); !error.empty()) return error;
+  if (auto error = read_string(json, "summary", path, card.summary, true); !error.empty()) return error;
+  if (auto error = read_string(json, "detail", path, card.detail, false); !error.empty()) return error;
+  std::optional<Indicator> indicator;
+  error = read_enum(json, "indicator", path, {Indicator::info, Indicator::warning, Indicator::critical}, indicator,
+                    true);
+  if (!error.empty()) return error;
+  card.indicator = *indicator;
+
+  const std::string source_path = member_path(path, "source");
+  auto source = json.FindMember("source");
+  if (source == json.MemberEnd()) return problem(source_path, "missing");
+  if (auto error = expect_object(source->value, source_path); !error.empty()) return error;
+  if (auto error = check_members(source->value, source_path, {"label", "url", "icon", "topic"}); !error.empty()) {
+    return error;
+  }
+  if (auto error = read_string(source->value, "label", source_path, card.source.label, true); !error.empty()) {
+    return error;
+  }
+  if (auto error = read_string(source->value, "url", source_path, card.source.url, false); !error.empty()) {
+    return error;
+  }
+  if (auto error = read_string(source->value, "icon", source_path, card.source.icon, false); !error.empty()) {
+    return error;
+  }
+  auto topic = source->value.FindMember("topic");
+  if (topic != source->value.MemberEnd()) {
+    Coding coding;
+    if (auto error = read_coding(topic->value, member_path(source_path, "topic"), coding); !error.empty()) {
+      return error;
+    }
+    card.source.topic = coding;
+  }
+
+  const Value* suggestions = nullptr;
+  if (auto error = find_array(json, "suggestions", path, suggestions); !error.empty()) return error;
+  if (suggestions) {
+    for (rapidjson::SizeType i = 0; i < suggestions->Size(); ++i) {
+      Suggestion suggestion;
+      auto error = read_suggestion((*suggestions)[i], index_path(member_path(path, "suggestions"), i), suggestion);
+      if (!error.empty()) return error;
+      card.suggestions.push_back(std::move(suggestion));
+    }
+  }
+  error = read_enum(json, "selectionBehavior", path, {SelectionBehavior::at_most_one, SelectionBehavior::any},
+                    card.selection_behavior, false);
+  if (!error.empty()) return error;
+
+  const Value* reasons = nullptr;
+  if (auto error = find_array(json, "overrideReasons", path, reasons); !error.empty()) return error;
+  if (reasons) {
+    for (rapidjson::SizeType i = 0; i < reasons->Size(); ++i) {
+      Coding reason;
+      auto error = read_coding((*reasons)[i], index_path(member_path(path, "overrideReasons"), i), reason);
+      if (!error.empty()) return error;
+      card.override_reasons.push_back(std::move(reason));
+    }
+  }
+  const Value* links = nullptr;
+  if (auto error = find_array(json, "links", path, links); !error.empty()) return error;
+  if (links) {
+    for (rapidjson::SizeType i = 0; i < links->Size(); ++i) {
+      Link link;
+      if (auto error = read_link((*links)[i], index_path(member_path(path, "links"), i), link); !error.empty()) {
+        return error;
+      }
+      card.links.push_back(std::move(link));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(Indicator indicator) {
+  switch (indicator) {
+    case Indicator::info: return "info";
+    case Indicator::warning: return "warning";
+    case Indicator::critical: return "critical";
+  }
+  return "?";
+}
+
+std::string_view to_string(SelectionBehavior selection_behavior) {
+  switch (selection_behavior) {
+    case SelectionBehavior::at_most_one: return "at-most-one";
+    case SelectionBehavior::any: return "any";
+  }
+  return "?";
+}
+
+std::string_view to_string(ActionType type) {
+  switch (type) {
+    case ActionType::create: return "create";
+    case ActionType::update: return "update";
+    case ActionType::delete_: return "delete";
+  }
+  return "?";
+}
+
+std::string_view to_string(LinkType type) {
+  switch (type) {
+    case LinkType::absolute: return "absolute";
+    case LinkType::smart: return "smart";
+  }
+  return "?";
+}
+
+std::string check_card(const Card& card) { return check_card_at(card, ""); }
+
+std::string check_action(const Action& action) { return check_action_at(action, ""); }
+
+std::string check_response(const Response& response) {
+  std::set<std::string> card_uuids;
+  for (std::size_t i = 0; i < response.cards.size(); ++i) {
+    const std::string path = index_path("cards", i);
+    if (auto error = check_card_at(response.cards[i], path); !error.empty()) return error;
+    if (!card_uuids.insert(response.cards[i].uuid).second) {
+      return problem(member_path(path, "uuid"), "repeats the uuid of an earlier card");
+    }
+  }
+  for (std::size_t i = 0; i < response.system_actions.size(); ++i) {
+    auto error = check_action_at(response.system_actions[i], index_path("systemActions", i));
+    if (!error.empty()) return error;
+  }
+  return {};
+}
+
+Value to_json(const Card& card, JsonAllocator& allocator) {
+  if (!check_card(card).empty()) return Value(rapidjson::kNullType);
+  return card_json(card, allocator);
+}
+
+Value to_json(const Action& action, JsonAllocator& allocator) {
+  if (!check_action(action).empty()) return Value(rapidjson::kNullType);
+  return action_json(action, allocator);
+}
+
+Value to_json(const Response& response, JsonAllocator& allocator) {
+  Value object(rapidjson::kObjectType);
+  Value cards(rapidjson::kArrayType);
+  for (const auto& card : response.cards) cards.PushBack(to_json(card, allocator), allocator);
+  object.AddMember("cards", cards, allocator);
+  if (!response.system_actions.empty()) {
+    Value actions(rapidjson::kArrayType);
+    for (const auto& action : response.system_actions) actions.PushBack(to_json(action, allocator), allocator);
+    object.AddMember("systemActions", actions, allocator);
+  }
+  return object;
+}
+
+Value audit_json(const Card& card, JsonAllocator& allocator) {
+  Value object(rapidjson::kObjectType);
+  add_string(object, "card", card.uuid, allocator);
+  add_string(object, "kind", card.kind, allocator);
+  Value rule_ids(rapidjson::kArrayType);
+  for (const auto& id : card.rule_ids) rule_ids.PushBack(string_value(id, allocator), allocator);
+  object.AddMember("rule_ids", rule_ids, allocator);
+  add_string(object, "protocol_version", card.protocol_version, allocator);
+  Value suggestions(rapidjson::kArrayType);
+  for (const auto& suggestion : card.suggestions) suggestions.PushBack(string_value(suggestion.uuid, allocator), allocator);
+  object.AddMember("suggestions", suggestions, allocator);
+  return object;
+}
+
+std::string from_json(const Value& json, Card& card) { return read_card(json, "", card); }
+
+std::string from_json(const Value& json, Response& response) {
+  response = Response{};
+  if (auto error = expect_object(json, ""); !error.empty()) return error;
+  if (auto error = check_members(json, "", {"cards", "systemActions"}); !error.empty()) return error;
+  const Value* cards = nullptr;
+  if (auto error = find_array(json, "cards", "", cards); !error.empty()) return error;
+  if (!cards) return problem("cards", "missing (a response without decision support sends \"cards\": [])");
+  for (rapidjson::SizeType i = 0; i < cards->Size(); ++i) {
+    Card card;
+    if (auto error = read_card((*cards)[i], index_path("cards", i), card); !error.empty()) return error;
+    response.cards.push_back(std::move(card));
+  }
+  const Value* actions = nullptr;
+  if (auto error = find_array(json, "systemActions", "", actions); !error.empty()) return error;
+  if (actions) {
+    for (rapidjson::SizeType i = 0; i < actions->Size(); ++i) {
+      Action action;
+      if (auto error = read_action((*actions)[i], index_path("systemActions", i), action); !error.empty()) {
+        return error;
+      }
+      response.system_actions.push_back(std::move(action));
+    }
+  }
+  return {};
+}
+
+}  // namespace icans

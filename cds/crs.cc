@@ -1,0 +1,655 @@
+#include "cds/crs.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <initializer_list>
+#include <sstream>
+
+#include "cds/window.h"
+#include "fhir/units.h"
+
+namespace icans {
+namespace {
+
+using fhir::Concept;
+using Kind = fhir::Value::Kind;
+
+// The same resource can be looked at by more than one rule; say it once.
+void warn(std::vector<std::string>& warnings, std::string text) {
+  if (std::find(warnings.begin(), warnings.end(), text) == warnings.end()) {
+    warnings.push_back(std::move(text));
+  }
+}
+
+std::string display(Concept c) { return std::string(fhir::concept_info(c).display); }
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+std::string celsius_text(double celsius) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", celsius);
+  return std::string(text) + " Cel";
+}
+
+std::string hours_text(double hours) { return number_text(hours) + " h"; }
+
+std::string observation_ref(const fhir::Observation& observation) {
+  return reference("Observation", observation.id);
+}
+
+std::string administration_ref(const fhir::MedicationAdministration& administration) {
+  return reference("MedicationAdministration", administration.id);
+}
+
+Evidence evidence_of(const fhir::Observation& observation, std::string finding) {
+  return {observation_ref(observation), observation.effective.earliest, std::move(finding)};
+}
+
+bool one_of(Concept c, std::initializer_list<Concept> concepts) {
+  return std::find(concepts.begin(), concepts.end(), c) != concepts.end();
+}
+
+bool usable(const fhir::Observation& observation, std::vector<std::string>& warnings) {
+  std::vector<std::string> status_warnings;
+  const bool ok = usable_for_grading(observation, status_warnings);
+  for (auto& text : status_warnings) warn(warnings, std::move(text));
+  return ok;
+}
+
+bool attributed_elsewhere(const fhir::Observation& observation, std::vector<std::string>& warnings) {
+  if (observation.attribution != Concept::attributable_other_cause) return false;
+  warn(warnings, observation_ref(observation) +
+                     " is charted as attributable to another cause; not counted for CRS");
+  return true;
+}
+
+// Observations a CRS domain may use: inside its window, with a usable status,
+// not attributed to another cause. Later than T is outside, so invisible.
+std::vector<const fhir::Observation*> observations_in(const fhir::PatientRecord& record,
+                                                      std::initializer_list<Concept> meanings,
+                                                      const Window& window, double hours,
+                                                      std::vector<std::string>& warnings) {
+  std::vector<const fhir::Observation*> found;
+  for (const auto& observation : record.observations) {
+    if (!one_of(observation.meaning, meanings)) continue;
+    const Placement placement = place(observation.effective, window);
+    if (placement == Placement::outside) continue;
+    if (placement == Placement::uncertain) {
+      warn(warnings, observation_ref(observation) + ": time too imprecise to place in the " +
+                         hours_text(hours) + " window; not graded");
+      continue;
+    }
+    if (!usable(observation, warnings)) continue;
+    if (attributed_elsewhere(observation, warnings)) continue;
+    found.push_back(&observation);
+  }
+  return found;
+}
+
+// A quantity in the unit intake converts it to; anything else is not guessed.
+std::optional<double> quantity_in(const fhir::Value& value, const char* unit) {
+  if (value.kind != Kind::quantity || value.unit != unit) return std::nullopt;
+  return value.number;
+}
+
+// ---- Fever -----------------------------------------------------------------
+
+std::optional<double> celsius_of(const fhir::Observation& observation,
+                                 std::vector<std::string>& warnings) {
+  const auto celsius = quantity_in(observation.value, "Cel");
+  if (!celsius) {
+    warn(warnings, observation_ref(observation) + ": temperature without a value in Cel; not graded");
+    return std::nullopt;
+  }
+  // Compared after rounding to 0.1 Cel, so 100.4 [degF] is a fever.
+  return fhir::round_to_tenth(*celsius);
+}
+
+struct Masking {
+  const fhir::Observation* fever = nullptr;
+  double fever_celsius = 0;
+  const fhir::MedicationAdministration* drug = nullptr;
+};
+
+// Fevers charted since the cell therapy, up to T, that could have been masked.
+std::vector<Masking> fevers_since(const fhir::PatientRecord& record, fhir::Instant at,
+                                  fhir::Instant infusion, const GradingConfig& config) {
+  std::vector<Masking> fevers;
+  for (const auto& observation : record.observations) {
+    if (observation.meaning != Concept::body_temperature) continue;
+    if (observation.effective.earliest <= infusion || observation.effective.latest > at) continue;
+    if (observation.attribution == Concept::attributable_other_cause) continue;
+    std::vector<std::string> ignored;  // only the fever finally used is reported
+    if (!usable_for_grading(observation, ignored)) continue;
+    const auto celsius = quantity_in(observation.value, "Cel");
+    if (!celsius || fhir::round_to_tenth(*celsius) < config.fever_celsius) continue;
+    fevers.push_back({&observation, fhir::round_to_tenth(*celsius), nullptr});
+  }
+  return fevers;
+}
+
+// The latest antipyretic or anti-cytokine drug given after a fever charted
+// since the cell therapy, with the latest fever before it: it can hide the
+// fever that CRS grading requires. Premedication at or before the infusion
+// is not a treatment of CRS.
+std::optional<Masking> find_masking(const fhir::PatientRecord& record, fhir::Instant at,
+                                    fhir::Instant infusion, const GradingConfig& config) {
+  std::optional<Masking> found;
+  std::optional<std::vector<Masking>> fevers;  // looked up only when a drug was given
+  for (const auto& administration : record.administrations) {
+    if (!fhir::is_antipyretic_or_anticytokine(administration.drug)) continue;
+    if (!counts_as_given(administration)) continue;
+    // No infusion check needed here: the drug must follow a fever charted
+    // after the infusion, so premedication never qualifies.
+    const fhir::TimeRange& given = administration.start;
+    if (given.latest > at) continue;
+    if (found && found->drug->start.earliest > given.earliest) continue;
+    if (!fevers) fevers = fevers_since(record, at, infusion, config);
+    const Masking* latest_fever = nullptr;
+    for (const auto& fever : *fevers) {
+      if (fever.fever->effective.latest > given.earliest) continue;
+      if (!latest_fever ||
+          fever.fever->effective.earliest >= latest_fever->fever->effective.earliest) {
+        latest_fever = &fever;
+      }
+    }
+    if (!latest_fever) continue;
+    found = *latest_fever;
+    found->drug = &administration;
+  }
+  return found;
+}
+
+struct FeverState {
+  bool present = false;              // fever in the window
+  bool masked = false;               // fever not required: treated after an earlier fever
+  bool temperature_charted = false;  // afebrile is known, not assumed
+};
+
+DomainResult fever_domain(const std::vector<const fhir::Observation*>& temperatures,
+                          const std::optional<Masking>& masking, const GradingConfig& config,
+                          FeverState& state, std::vector<std::string>& warnings) {
+  DomainResult domain{"fever", std::nullopt, "crs.fever", "", {}};
+  const std::string window = hours_text(config.fever_window_hours);
+  const fhir::Observation* highest = nullptr;
+  double highest_celsius = 0;
+  for (const auto* observation : temperatures) {
+    const auto celsius = celsius_of(*observation, warnings);
+    if (!celsius) continue;
+    state.temperature_charted = true;
+    if (!highest || *celsius >= highest_celsius) {
+      highest = observation;
+      highest_celsius = *celsius;
+    }
+  }
+  const Evidence highest_evidence =
+      highest ? evidence_of(*highest, "temperature " + celsius_text(highest_celsius)) : Evidence{};
+
+  if (highest && highest_celsius >= config.fever_celsius) {
+    state.present = true;
+    domain.grade = 1;
+    domain.reason = "temperature " + celsius_text(highest_celsius) + " >= " +
+                    celsius_text(config.fever_celsius) + " in the last " + window + ": fever";
+    domain.evidence.push_back(highest_evidence);
+    return domain;
+  }
+  if (masking) {
+    state.masked = true;
+    domain.rule = "crs.fever-masked";
+    domain.grade = 0;
+    domain.reason = "fever not required: " + display(masking->drug->drug) + " (" +
+                    administration_ref(*masking->drug) + ") given after fever " +
+                    celsius_text(masking->fever_celsius) + " (" + observation_ref(*masking->fever) +
+                    ")";
+    usable(*masking->fever, warnings);  // a preliminary fever is reported like any other
+    domain.evidence.push_back(
+        evidence_of(*masking->fever, "temperature " + celsius_text(masking->fever_celsius)));
+    domain.evidence.push_back({administration_ref(*masking->drug), masking->drug->start.earliest,
+                               display(masking->drug->drug) + " given"});
+    if (highest) domain.evidence.push_back(highest_evidence);
+    return domain;
+  }
+  if (highest) {
+    domain.grade = 0;
+    domain.reason = "afebrile: highest temperature " + celsius_text(highest_celsius) +
+                    " in the last " + window;
+    domain.evidence.push_back(highest_evidence);
+    return domain;
+  }
+  domain.reason = "no temperature charted in the last " + window;
+  return domain;
+}
+
+// ---- Hypotension -----------------------------------------------------------
+
+struct PressureThresholds {
+  double systolic = 0;
+  double mean = 0;  // 0: no MAP threshold
+  std::string basis;
+};
+
+PressureThresholds thresholds_for(std::optional<int> age_years, const GradingConfig& config) {
+  if (age_years) {
+    for (const auto& band : config.pediatric_bp) {
+      if (*age_years < band.below_age_years) {
+        return {band.systolic_base + band.systolic_per_year * *age_years, band.mean,
+                "age " + std::to_string(*age_years) + " y"};
+      }
+    }
+    return {config.adult_systolic_below, config.adult_mean_below, "adult"};
+  }
+  return {config.adult_systolic_below, config.adult_mean_below, "adult, age unknown"};
+}
+
+std::string thresholds_text(const PressureThresholds& thresholds) {
+  std::string text = "systolic < " + number_text(thresholds.systolic);
+  if (thresholds.mean > 0) text += " or MAP < " + number_text(thresholds.mean);
+  return text + " mm[Hg], " + thresholds.basis;
+}
+
+struct Pressure {
+  const fhir::Observation* observation = nullptr;
+  Concept kind = Concept::systolic_bp;  // or mean_bp
+  double mm_hg = 0;
+};
+
+std::string describe(const Pressure& pressure) {
+  const char* what = pressure.kind == Concept::systolic_bp ? "systolic BP " : "MAP ";
+  return what + number_text(pressure.mm_hg) + " mm[Hg]";
+}
+
+// Systolic and mean pressures, whether charted alone or in a blood pressure panel.
+std::vector<Pressure> pressures_of(const std::vector<const fhir::Observation*>& observations,
+                                   std::vector<std::string>& warnings) {
+  std::vector<Pressure> pressures;
+  auto add = [&](const fhir::Observation* observation, Concept kind, const fhir::Value& value) {
+    const auto mm_hg = quantity_in(value, "mm[Hg]");
+    if (!mm_hg) {
+      warn(warnings, observation_ref(*observation) + ": " + display(kind) +
+                         " without a value in mm[Hg]; not graded");
+      return;
+    }
+    pressures.push_back({observation, kind, *mm_hg});
+  };
+  for (const auto* observation : observations) {
+    if (observation->meaning == Concept::bp_panel) {
+      for (const auto& component : observation->components) {
+        if (one_of(component.meaning, {Concept::systolic_bp, Concept::mean_bp})) {
+          add(observation, component.meaning, component.value);
+        }
+      }
+    } else {
+      add(observation, observation->meaning, observation->value);
+    }
+  }
+  return pressures;
+}
+
+bool is_low(const Pressure& pressure, const PressureThresholds& thresholds) {
+  if (pressure.kind == Concept::systolic_bp) return pressure.mm_hg < thresholds.systolic;
+  return thresholds.mean > 0 && pressure.mm_hg < thresholds.mean;
+}
+
+// One administration per distinct vasopressor acting at T (the latest started).
+std::vector<const fhir::MedicationAdministration*> vasopressors_acting(
+    const fhir::PatientRecord& record, fhir::Instant at, const GradingConfig& config) {
+  std::vector<const fhir::MedicationAdministration*> acting;
+  for (const auto& administration : record.administrations) {
+    if (!fhir::is_vasopressor(administration.drug)) continue;
+    if (!acting_at(administration, at, config.vasopressor_effect_hours)) continue;
+    auto same = std::find_if(acting.begin(), acting.end(), [&](const auto* other) {
+      return other->drug == administration.drug;
+    });
+    if (same == acting.end()) {
+      acting.push_back(&administration);
+    } else if ((*same)->start.earliest <= administration.start.earliest) {
+      *same = &administration;
+    }
+  }
+  return acting;
+}
+
+DomainResult vasopressor_result(const std::vector<const fhir::MedicationAdministration*>& acting,
+                                bool low_pressure_charted, fhir::Instant at) {
+  DomainResult domain{"hypotension", std::nullopt, "crs.vasopressors", "", {}};
+  std::string names;
+  int other_than_vasopressin = 0;
+  for (const auto* administration : acting) {
+    if (administration->drug != Concept::vasopressin) ++other_than_vasopressin;
+    names += (names.empty() ? "" : ", ") + display(administration->drug);
+    domain.evidence.push_back({administration_ref(*administration), administration->start.earliest,
+                               display(administration->drug) + " acting at " +
+                                   fhir::format_instant(at)});
+  }
+  // ASTCT 2019: multiple vasopressors excluding vasopressin -> grade 4;
+  // one, with or without vasopressin -> grade 3.
+  domain.grade = other_than_vasopressin >= 2 ? 4 : 3;
+  domain.reason = "vasopressors acting at T (" + names + "): " +
+                  (*domain.grade == 4 ? "two or more other than vasopressin -> grade 4"
+                                      : "one, not counting vasopressin -> grade 3");
+  if (!low_pressure_charted) {
+    domain.reason += "; no low pressure charted, the vasopressor counts as hypotension";
+  }
+  return domain;
+}
+
+DomainResult hypotension_domain(const fhir::PatientRecord& record, fhir::Instant at,
+                                std::optional<int> age_years, const GradingConfig& config,
+                                std::vector<std::string>& warnings) {
+  const double hours = config.hypotension_window_hours;
+  const auto observations =
+      observations_in(record, {Concept::systolic_bp, Concept::mean_bp, Concept::bp_panel},
+                      window_before(at, hours), hours, warnings);
+  const auto pressures = pressures_of(observations, warnings);
+  const PressureThresholds thresholds = thresholds_for(age_years, config);
+  if (!age_years && !pressures.empty()) {
+    warn(warnings, "age unknown (no birth date): adult blood pressure thresholds used for CRS");
+  }
+
+  // The lowest systolic and the lowest MAP below threshold, as the evidence.
+  std::vector<Pressure> lowest;
+  for (const auto& pressure : pressures) {
+    if (!is_low(pressure, thresholds)) continue;
+    auto same = std::find_if(lowest.begin(), lowest.end(),
+                             [&](const Pressure& p) { return p.kind == pressure.kind; });
+    if (same == lowest.end()) {
+      lowest.push_back(pressure);
+    } else if (pressure.mm_hg < same->mm_hg) {
+      *same = pressure;
+    }
+  }
+  std::vector<Evidence> low_evidence;
+  for (const auto& pressure : lowest) {
+    low_evidence.push_back(evidence_of(*pressure.observation, describe(pressure)));
+  }
+
+  const auto acting = vasopressors_acting(record, at, config);
+  if (!acting.empty()) {
+    DomainResult domain = vasopressor_result(acting, !lowest.empty(), at);
+    domain.evidence.insert(domain.evidence.end(), low_evidence.begin(), low_evidence.end());
+    return domain;
+  }
+  DomainResult domain{"hypotension", std::nullopt, "crs.hypotension", "", {}};
+  if (!lowest.empty()) {
+    domain.grade = 2;
+    domain.reason = describe(lowest.front()) + " (" + thresholds_text(thresholds) +
+                    ") not needing vasopressors -> grade 2";
+    domain.evidence = low_evidence;
+    return domain;
+  }
+  if (!pressures.empty()) {
+    domain.grade = 0;
+    domain.reason = "no pressure below threshold (" + thresholds_text(thresholds) +
+                    ") in the last " + hours_text(hours);
+    const auto& latest = pressures.back();
+    domain.evidence.push_back(evidence_of(*latest.observation, describe(latest)));
+    return domain;
+  }
+  domain.reason = "no blood pressure charted in the last " + hours_text(hours);
+  return domain;
+}
+
+// ---- Hypoxia ---------------------------------------------------------------
+
+bool comfort_only(const fhir::Observation& delivery) {
+  if (delivery.value.kind == Kind::coded && delivery.value.answer == Concept::comfort_only) {
+    return true;
+  }
+  return std::any_of(delivery.components.begin(), delivery.components.end(), [](const auto& c) {
+    return c.meaning == Concept::oxygen_purpose && c.value.kind == Kind::coded &&
+           c.value.answer == Concept::comfort_only;
+  });
+}
+
+bool same_time(const fhir::TimeRange& a, const fhir::TimeRange& b) {
+  return a.earliest == b.earliest && a.latest == b.latest;
+}
+
+std::optional<double> flow_of(const fhir::Observation& observation, const fhir::Value& value,
+                              std::vector<std::string>& warnings) {
+  const auto l_min = quantity_in(value, "L/min");
+  if (!l_min) {
+    warn(warnings, observation_ref(observation) + ": oxygen flow without a value in L/min; not used");
+  }
+  return l_min;
+}
+
+// The flow charted with a delivery observation: its own component first,
+// else a flow observation at the same effective time.
+std::optional<double> flow_with(const fhir::Observation& delivery,
+                                const std::vector<const fhir::Observation*>& oxygen,
+                                std::vector<std::string>& warnings) {
+  for (const auto& component : delivery.components) {
+    if (component.meaning == Concept::o2_flow_rate) return flow_of(delivery, component.value, warnings);
+  }
+  for (const auto* observation : oxygen) {
+    if (observation->meaning == Concept::o2_flow_rate &&
+        same_time(observation->effective, delivery.effective)) {
+      return flow_of(*observation, observation->value, warnings);
+    }
+  }
+  return std::nullopt;
+}
+
+bool has_delivery_at(const fhir::Observation& flow,
+                     const std::vector<const fhir::Observation*>& oxygen) {
+  return std::any_of(oxygen.begin(), oxygen.end(), [&](const auto* observation) {
+    return observation->meaning == Concept::oxygen_delivery &&
+           same_time(observation->effective, flow.effective);
+  });
+}
+
+// The latest charted oxygen fact: a delivery observation, or a flow charted
+// without one. The current support sets the grade, not the worst of the day.
+const fhir::Observation* latest_oxygen(const std::vector<const fhir::Observation*>& oxygen) {
+  const fhir::Observation* latest = nullptr;
+  for (const auto* observation : oxygen) {
+    if (observation->meaning == Concept::o2_flow_rate && has_delivery_at(*observation, oxygen)) {
+      continue;
+    }
+    if (!latest || observation->effective.earliest >= latest->effective.earliest) {
+      latest = observation;
+    }
+  }
+  return latest;
+}
+
+std::string flow_text(double l_min) { return number_text(l_min) + " L/min"; }
+
+int grade_from_flow(double l_min, const GradingConfig& config) {
+  return l_min > config.low_flow_cannula_max_l_min ? 3 : 2;
+}
+
+DomainResult flow_without_device(const fhir::Observation& observation, double l_min,
+                                 const GradingConfig& config, std::vector<std::string>& warnings) {
+  DomainResult domain{"hypoxia", std::nullopt, "crs.hypoxia", "", {}};
+  domain.evidence.push_back(evidence_of(observation, "oxygen " + flow_text(l_min)));
+  if (l_min <= 0) {
+    domain.grade = 0;
+    domain.reason = "oxygen flow " + flow_text(l_min) + ": no oxygen";
+    return domain;
+  }
+  domain.grade = grade_from_flow(l_min, config);
+  domain.reason = "oxygen " + flow_text(l_min) + ", device not charted -> grade " +
+                  std::to_string(*domain.grade);
+  warn(warnings, observation_ref(observation) + ": oxygen " + flow_text(l_min) +
+                     " charted without a device; graded " + std::to_string(*domain.grade) +
+                     " (above " + flow_text(config.low_flow_cannula_max_l_min) +
+                     " counts as high-flow)");
+  return domain;
+}
+
+// ASTCT 2019: low-flow nasal cannula (<= 6 L/min) or blow-by -> 2; high-flow
+// cannula, facemask, non-rebreather or Venturi mask -> 3; positive pressure -> 4.
+std::optional<int> grade_from_device(Concept device) {
+  switch (device) {
+    case Concept::o2_room_air:
+      return 0;
+    case Concept::o2_low_flow_nasal_cannula:
+    case Concept::o2_blow_by:
+      return 2;
+    case Concept::o2_high_flow_nasal_cannula:
+    case Concept::o2_facemask:
+    case Concept::o2_non_rebreather:
+    case Concept::o2_venturi:
+      return 3;
+    case Concept::o2_cpap:
+    case Concept::o2_bipap:
+    case Concept::o2_mechanical_ventilation:
+      return 4;
+    default:
+      return std::nullopt;
+  }
+}
+
+DomainResult delivery_result(const fhir::Observation& delivery,
+                             const std::vector<const fhir::Observation*>& oxygen,
+                             const GradingConfig& config, std::vector<std::string>& warnings) {
+  DomainResult domain{"hypoxia", std::nullopt, "crs.hypoxia", "", {}};
+  const std::string ref = observation_ref(delivery);
+  if (comfort_only(delivery)) {
+    domain.grade = 0;
+    domain.reason = "latest oxygen (" + ref + ") charted as comfort only: not hypoxia";
+    domain.evidence.push_back(evidence_of(delivery, "oxygen for comfort only"));
+    warn(warnings, ref + ": oxygen charted as comfort only; not counted as hypoxia for CRS");
+    return domain;
+  }
+  const Concept device =
+      delivery.value.kind == Kind::coded ? delivery.value.answer : Concept::unknown;
+  const auto flow = flow_with(delivery, oxygen, warnings);
+  const auto device_grade = grade_from_device(device);
+  if (!device_grade) {
+    if (flow) return flow_without_device(delivery, *flow, config, warnings);
+    domain.reason = "latest oxygen delivery (" + ref + ") names no recognised device";
+    warn(warnings, ref + ": oxygen delivery device not recognised; hypoxia not graded");
+    domain.evidence.push_back(evidence_of(delivery, "oxygen delivery, device not recognised"));
+    return domain;
+  }
+  std::string finding = display(device);
+  if (flow) finding += " " + flow_text(*flow);
+  domain.evidence.push_back(evidence_of(delivery, finding));
+  domain.grade = device_grade;
+  domain.reason = finding + " -> grade " + std::to_string(*domain.grade);
+  if (device == Concept::o2_low_flow_nasal_cannula) {
+    if (!flow) {
+      warn(warnings, ref + ": nasal cannula without a charted flow; graded 2, grade 3 if above " +
+                         flow_text(config.low_flow_cannula_max_l_min));
+    } else if (grade_from_flow(*flow, config) == 3) {
+      domain.grade = 3;
+      domain.reason = finding + ": above " + flow_text(config.low_flow_cannula_max_l_min) +
+                      " counts as high-flow -> grade 3";
+    }
+  }
+  return domain;
+}
+
+DomainResult hypoxia_domain(const fhir::PatientRecord& record, fhir::Instant at,
+                            const GradingConfig& config, std::vector<std::string>& warnings) {
+  const double hours = config.oxygen_window_hours;
+  const auto oxygen = observations_in(record, {Concept::oxygen_delivery, Concept::o2_flow_rate},
+                                      window_before(at, hours), hours, warnings);
+  const fhir::Observation* latest = latest_oxygen(oxygen);
+  if (!latest) {
+    return {"hypoxia", std::nullopt, "crs.hypoxia",
+            "no oxygen delivery charted in the last " + hours_text(hours), {}};
+  }
+  if (latest->meaning == Concept::oxygen_delivery) {
+    return delivery_result(*latest, oxygen, config, warnings);
+  }
+  const auto flow = flow_of(*latest, latest->value, warnings);
+  if (!flow) {
+    return {"hypoxia", std::nullopt, "crs.hypoxia",
+            "latest oxygen flow (" + observation_ref(*latest) + ") has no value in L/min", {}};
+  }
+  return flow_without_device(*latest, *flow, config, warnings);
+}
+
+// ---- Result ----------------------------------------------------------------
+
+// Orders and charting that look like treatment but are not counted as given.
+void report_not_given(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
+                      const GradingConfig& config, std::vector<std::string>& warnings) {
+  const Window window = window_before(at, config.hypotension_window_hours);
+  for (const auto& administration : record.administrations) {
+    using S = fhir::AdministrationStatus;
+    if (administration.status != S::on_hold && administration.status != S::unknown) continue;
+    if (administration.start.earliest > at) continue;
+    const Concept drug = administration.drug;
+    const bool vasopressor = fhir::is_vasopressor(drug) &&
+                             (place(administration.start, window) != Placement::outside ||
+                              (administration.is_period && !administration.end));
+    const bool anticytokine =
+        one_of(drug, {Concept::tocilizumab, Concept::siltuximab, Concept::anakinra}) &&
+        administration.start.latest > infusion;
+    if (!vasopressor && !anticytokine) continue;
+    const char* status = administration.status == S::on_hold ? "on hold" : "of unknown status";
+    warn(warnings, administration_ref(administration) + " (" + display(drug) + ") is " + status +
+                       ": reported, not counted as given");
+  }
+}
+
+std::string finding_at(const Evidence& evidence) {
+  return evidence.resource + ": " + evidence.finding + " at " + fhir::format_instant(evidence.time);
+}
+
+}  // namespace
+
+GradeResult grade_crs(const fhir::PatientRecord& record, fhir::Instant at,
+                      fhir::Instant infusion, std::optional<int> age_years,
+                      const GradingConfig& config, std::vector<std::string>& warnings) {
+  const double fever_hours = config.fever_window_hours;
+  const auto temperatures = observations_in(record, {Concept::body_temperature},
+                                            window_before(at, fever_hours), fever_hours, warnings);
+  FeverState fever;
+  GradeResult result;
+  result.domains.push_back(fever_domain(temperatures, find_masking(record, at, infusion, config),
+                                        config, fever, warnings));
+  result.domains.push_back(hypotension_domain(record, at, age_years, config, warnings));
+  result.domains.push_back(hypoxia_domain(record, at, config, warnings));
+  report_not_given(record, at, infusion, config, warnings);
+
+  DomainResult& fever_result = result.domains[0];
+  const DomainResult& hypotension = result.domains[1];
+  const DomainResult& hypoxia = result.domains[2];
+  const int organ = std::max(hypotension.grade.value_or(0), hypoxia.grade.value_or(0));
+  const std::string no_temperature = "no temperature charted in the last " + hours_text(fever_hours);
+
+  if (fever.present || fever.masked) {
+    result.grade = fever.present ? std::max(1, organ) : organ;
+    return result;
+  }
+  // ASTCT 2019: CRS requires fever; hypotension or hypoxia without it is
+  // something else, unless antipyretics or anti-cytokine therapy hid the fever.
+  for (const DomainResult* domain : {&hypotension, &hypoxia}) {
+    if (!domain->grade || *domain->grade == 0 || domain->evidence.empty()) continue;
+    if (fever.temperature_charted) {
+      warn(warnings, finding_at(domain->evidence.front()) + " without fever: not graded as CRS");
+    } else {
+      warn(warnings, finding_at(domain->evidence.front()) +
+                         " with no temperature charted: CRS cannot be graded without one");
+    }
+  }
+  if (!fever.temperature_charted) {
+    result.missing.push_back(no_temperature);
+    return result;
+  }
+  result.grade = 0;
+  if (organ > 0) {
+    fever_result.rule = "crs.no-fever-not-crs";
+    const bool low_pressure = hypotension.grade.value_or(0) > 0;
+    const bool low_oxygen = hypoxia.grade.value_or(0) > 0;
+    const std::string what = low_pressure && low_oxygen ? "hypotension and hypoxia"
+                             : low_pressure             ? "hypotension"
+                                                        : "hypoxia";
+    fever_result.reason += "; " + what +
+                           " without fever and without earlier antipyretic or anti-cytokine "
+                           "therapy is not CRS";
+  }
+  return result;
+}
+
+}  // namespace icans
