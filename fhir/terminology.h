@@ -249,9 +249,14 @@ class Terminology {
   std::vector<Entry> entries() const;
 
  private:
+  // Distinct concepts named in `text`, in order of first appearance.
+  std::vector<Concept> names_in(std::string_view text) const;
+
   std::map<std::pair<std::string, std::string>, CodeMatch, std::less<>> codes_;
   std::vector<std::pair<std::string, Concept>> names_;  // lower-case name -> concept
+  std::vector<Entry> builtin_entries_;
   std::vector<Entry> site_entries_;
+  std::vector<std::string> site_map_names_;  // parallel to site_entries_: which file added it
 };
 
 }  // namespace fhir
