@@ -618,8 +618,18 @@ GradeResult grade_crs(const fhir::PatientRecord& record, fhir::Instant at,
   const int organ = std::max(hypotension.grade.value_or(0), hypoxia.grade.value_or(0));
   const std::string no_temperature = "no temperature charted in the last " + hours_text(fever_hours);
 
-  if (fever.present || fever.masked) {
-    result.grade = fever.present ? std::max(1, organ) : organ;
+  if (fever.present) {
+    result.grade = std::max(1, organ);
+    return result;
+  }
+  if (fever.masked) {
+    // With fever no longer required the grade rests on pressure and oxygen;
+    // with neither charted in the window there is nothing to grade on.
+    if (!hypotension.grade && !hypoxia.grade && !fever.temperature_charted) {
+      result.missing.push_back(no_temperature + ", and no blood pressure or oxygen either");
+      return result;
+    }
+    result.grade = organ;
     return result;
   }
   // ASTCT 2019: CRS requires fever; hypotension or hypoxia without it is

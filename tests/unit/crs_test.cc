@@ -450,6 +450,17 @@ TEST_CASE("CRS fever masked by an antipyretic needs no temperature today") {
   CHECK(domain(graded.result, "fever").rule == "crs.fever-masked");
 }
 
+TEST_CASE("CRS fever masked but nothing charted in the window cannot grade") {
+  fhir::PatientRecord record;
+  record.observations.push_back(temperature("t0", "2024-03-01T16:00:00Z", 38.5));
+  record.administrations.push_back(
+      dose_mg("apap1", Concept::acetaminophen, "2024-03-01T16:30:00Z", 1000));
+  const auto graded = grade(record);
+  CHECK_FALSE(graded.result.grade);
+  REQUIRE(graded.result.missing.size() == 1);
+  CHECK(graded.result.missing[0].find("no blood pressure or oxygen") != std::string::npos);
+}
+
 TEST_CASE("CRS premedication before infusion does not mask fever") {
   auto record = afebrile();
   record.observations.push_back(systolic("bp1", "2024-03-03T08:00:00Z", 84));
