@@ -337,13 +337,13 @@ DomainResult vasopressor_result(const std::vector<const fhir::MedicationAdminist
   return domain;
 }
 
-DomainResult hypotension_domain(const fhir::PatientRecord& record, fhir::Instant at,
+DomainResult hypotension_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
                                 std::optional<int> age_years, const GradingConfig& config,
                                 std::vector<std::string>& warnings) {
   const double hours = config.hypotension_window_hours;
   const auto observations =
       observations_in(record, {Concept::systolic_bp, Concept::mean_bp, Concept::bp_panel},
-                      window_before(at, hours), hours, warnings);
+                      grading_window(at, hours, infusion), hours, warnings);
   const auto pressures = pressures_of(observations, warnings);
   const PressureThresholds thresholds = thresholds_for(age_years, config);
   if (!age_years && !pressures.empty()) {
@@ -547,11 +547,11 @@ DomainResult delivery_result(const fhir::Observation& delivery,
   return domain;
 }
 
-DomainResult hypoxia_domain(const fhir::PatientRecord& record, fhir::Instant at,
+DomainResult hypoxia_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
                             const GradingConfig& config, std::vector<std::string>& warnings) {
   const double hours = config.oxygen_window_hours;
   const auto oxygen = observations_in(record, {Concept::oxygen_delivery, Concept::o2_flow_rate},
-                                      window_before(at, hours), hours, warnings);
+                                      grading_window(at, hours, infusion), hours, warnings);
   const fhir::Observation* latest = latest_oxygen(oxygen);
   if (!latest) {
     return {"hypoxia", std::nullopt, "crs.hypoxia",
@@ -573,7 +573,7 @@ DomainResult hypoxia_domain(const fhir::PatientRecord& record, fhir::Instant at,
 // Orders and charting that look like treatment but are not counted as given.
 void report_not_given(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
                       const GradingConfig& config, std::vector<std::string>& warnings) {
-  const Window window = window_before(at, config.hypotension_window_hours);
+  const Window window = grading_window(at, config.hypotension_window_hours, infusion);
   for (const auto& administration : record.administrations) {
     using S = fhir::AdministrationStatus;
     if (administration.status != S::on_hold && administration.status != S::unknown) continue;
@@ -603,13 +603,13 @@ GradeResult grade_crs(const fhir::PatientRecord& record, fhir::Instant at,
                       const GradingConfig& config, std::vector<std::string>& warnings) {
   const double fever_hours = config.fever_window_hours;
   const auto temperatures = observations_in(record, {Concept::body_temperature},
-                                            window_before(at, fever_hours), fever_hours, warnings);
+                                            grading_window(at, fever_hours, infusion), fever_hours, warnings);
   FeverState fever;
   GradeResult result;
   result.domains.push_back(fever_domain(temperatures, find_masking(record, at, infusion, config),
                                         config, fever, warnings));
-  result.domains.push_back(hypotension_domain(record, at, age_years, config, warnings));
-  result.domains.push_back(hypoxia_domain(record, at, config, warnings));
+  result.domains.push_back(hypotension_domain(record, at, infusion, age_years, config, warnings));
+  result.domains.push_back(hypoxia_domain(record, at, infusion, config, warnings));
   report_not_given(record, at, infusion, config, warnings);
 
   DomainResult& fever_result = result.domains[0];

@@ -54,8 +54,29 @@ Grades current_grades(const fhir::PatientRecord& record, fhir::Instant at, fhir:
                       const GradingConfig& config) {
   std::vector<std::string> ignored;
   const auto age = age_at(record, at);
-  return {grade_icans(record, at, age, config, ignored).grade.grade,
+  return {grade_icans(record, at, day0, age, config, ignored).grade.grade,
           grade_crs(record, at, day0, age, config, ignored).grade};
+}
+
+using GradeRuns = std::array<std::optional<fhir::Instant>, 4>;
+
+// Called in time order. An ungradable time keeps the runs as they are: a gap
+// in charting is not an improvement.
+void extend_runs(GradeRuns& since, std::optional<int> grade, fhir::Instant t) {
+  if (!grade) return;
+  for (int g = 1; g <= 4; ++g) {
+    auto& run = since[g - 1];
+    if (*grade < g) run.reset();
+    else if (!run) run = t;
+  }
+}
+
+// Only runs that are still open at T, whose grade is known.
+GradeRuns runs_open_at(GradeRuns since, std::optional<int> grade_at_t) {
+  for (int g = 1; g <= 4; ++g) {
+    if (!grade_at_t || *grade_at_t < g) since[g - 1].reset();
+  }
+  return since;
 }
 
 std::optional<int> worse(std::optional<int> a, std::optional<int> b) {
@@ -84,7 +105,7 @@ Evaluation evaluate_current(const fhir::PatientRecord& record, fhir::Instant at,
   evaluation.day_post_infusion = static_cast<int>((at - therapy.day0) / fhir::kMillisPerDay);
 
   std::vector<std::string> warnings;
-  IcansResult icans = grade_icans(record, at, evaluation.age_years, config, warnings);
+  IcansResult icans = grade_icans(record, at, therapy.day0, evaluation.age_years, config, warnings);
   evaluation.icans = std::move(icans.grade);
   evaluation.assessment = std::move(icans.assessment);
   evaluation.previous_ice = icans.previous_score;
@@ -128,14 +149,18 @@ Evaluation evaluate(const fhir::PatientRecord& record, fhir::Instant at,
   if (!evaluation.in_scope) return evaluation;
   std::optional<int> icans_worst = evaluation.icans.grade;
   std::optional<int> crs_worst = evaluation.crs.grade;
+  GradeRuns runs;
   for (fhir::Instant t : relevant_times(record)) {
     if (t < *evaluation.infusion || t >= at) continue;
     const Grades grades = current_grades(record, t, *evaluation.infusion, config);
     icans_worst = worse(icans_worst, grades.icans);
     crs_worst = worse(crs_worst, grades.crs);
+    extend_runs(runs, grades.icans, t);
   }
+  extend_runs(runs, evaluation.icans.grade, at);
   evaluation.icans_worst = icans_worst;
   evaluation.crs_worst = crs_worst;
+  evaluation.icans_at_least_since = runs_open_at(runs, evaluation.icans.grade);
   return evaluation;
 }
 
@@ -146,13 +171,16 @@ std::vector<Evaluation> evaluate_timeline(const fhir::PatientRecord& record,
   if (times.empty()) return timeline;
   std::optional<int> icans_worst;
   std::optional<int> crs_worst;
+  GradeRuns runs;
   for (fhir::Instant t : times) {
     Evaluation evaluation = evaluate_current(record, t, config);
     if (!evaluation.in_scope) continue;
     icans_worst = worse(icans_worst, evaluation.icans.grade);
     crs_worst = worse(crs_worst, evaluation.crs.grade);
+    extend_runs(runs, evaluation.icans.grade, t);
     evaluation.icans_worst = icans_worst;
     evaluation.crs_worst = crs_worst;
+    evaluation.icans_at_least_since = runs_open_at(runs, evaluation.icans.grade);
     timeline.push_back(std::move(evaluation));
   }
   if (timeline.empty()) timeline.push_back(evaluate_current(record, times.back(), config));

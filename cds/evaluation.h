@@ -1,6 +1,7 @@
 #pragma once
 // What the grading engine says about one patient at one instant T, and why.
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,6 +91,12 @@ struct Evaluation {
   GradeResult crs;
   std::optional<int> icans_worst;         // since the cell therapy, up to T
   std::optional<int> crs_worst;
+  // [g - 1]: since when ICANS has been at least grade g without a break: the
+  // first evaluated time of the current run (a time that cannot be graded
+  // neither starts nor breaks it). Empty unless ICANS is at least g at T.
+  // [0] is the onset of the current episode (product rules count hours from
+  // the infusion to it); [2] tells how long grade >= 3 has persisted.
+  std::array<std::optional<fhir::Instant>, 4> icans_at_least_since;
 
   Treatment treatment;
   std::vector<std::string> warnings;      // grading warnings; record warnings are kept apart

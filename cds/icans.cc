@@ -175,13 +175,13 @@ DomainResult consciousness_domain(const fhir::PatientRecord& record, const Gradi
   return domain;
 }
 
-std::optional<DomainResult> seizure_domain(const fhir::PatientRecord& record, fhir::Instant at,
+std::optional<DomainResult> seizure_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
                                            const GradingConfig& config,
                                            std::vector<std::string>& warnings) {
   const auto found = findings_in_window(
       record, Concept::seizure,
       {Concept::seizure_rapidly_resolving, Concept::seizure_prolonged_or_repetitive},
-      window_before(at, config.seizure_window_hours), warnings);
+      grading_window(at, config.seizure_window_hours, infusion), warnings);
   if (found.empty()) return std::nullopt;
   DomainResult domain{"seizure", 0, "icans.seizure", "", {}};
   for (const auto* observation : found) {
@@ -217,13 +217,13 @@ std::optional<DomainResult> seizure_domain(const fhir::PatientRecord& record, fh
   return domain;
 }
 
-std::optional<DomainResult> motor_domain(const fhir::PatientRecord& record, fhir::Instant at,
+std::optional<DomainResult> motor_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
                                          const GradingConfig& config,
                                          std::vector<std::string>& warnings) {
   const auto found =
       findings_in_window(record, Concept::motor_finding,
                          {Concept::motor_none, Concept::motor_deep_focal_weakness},
-                         window_before(at, config.motor_window_hours), warnings);
+                         grading_window(at, config.motor_window_hours, infusion), warnings);
   if (found.empty()) return std::nullopt;
   const auto& latest = *found.back();
   const Concept answer = answer_of(latest, Concept::motor_finding);
@@ -275,10 +275,10 @@ struct IcpFinding {
   bool attributed_elsewhere = false;
 };
 
-std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record, fhir::Instant at,
+std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
                                        const GradingConfig& config,
                                        std::vector<std::string>& warnings) {
-  const Window window = window_before(at, config.imaging_window_hours);
+  const Window window = grading_window(at, config.imaging_window_hours, infusion);
   std::vector<IcpFinding> findings;
   for (const auto* observation :
        findings_in_window(record, Concept::icp_finding,
@@ -344,9 +344,9 @@ std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record, fhir::
   return domain;
 }
 
-void report_ungraded_findings(const fhir::PatientRecord& record, fhir::Instant at,
+void report_ungraded_findings(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
                               const GradingConfig& config, std::vector<std::string>& warnings) {
-  const Window window = window_before(at, config.consciousness_window_hours);
+  const Window window = grading_window(at, config.consciousness_window_hours, infusion);
   for (const auto& observation : record.observations) {
     const Concept c = observation.meaning;
     if (c != Concept::tremor && c != Concept::myoclonus && c != Concept::intracranial_hemorrhage) {
@@ -389,10 +389,10 @@ int grade_from_capd(int capd) {
 }
 
 IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
-                        std::optional<int> age_years, const GradingConfig& config,
+                        fhir::Instant infusion, std::optional<int> age_years, const GradingConfig& config,
                         std::vector<std::string>& warnings) {
   IcansResult result;
-  const Window ice_window = window_before(at, config.ice_window_hours);
+  const Window ice_window = grading_window(at, config.ice_window_hours, infusion);
   const bool pediatric = age_years && *age_years < config.pediatric_cutoff_years;
   const auto assessments = collect_assessments(record, at, ice_window.start, warnings);
 
@@ -443,14 +443,14 @@ IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
       record, Concept::level_of_consciousness,
       {Concept::loc_awakens_spontaneously, Concept::loc_awakens_to_voice,
        Concept::loc_awakens_to_tactile, Concept::loc_unarousable},
-      window_before(at, config.consciousness_window_hours), warnings);
+      grading_window(at, config.consciousness_window_hours, infusion), warnings);
   if (!consciousness.empty()) {
     domains.push_back(consciousness_domain(record, config, *consciousness.back(), warnings));
   }
-  if (auto seizure = seizure_domain(record, at, config, warnings)) domains.push_back(*seizure);
-  if (auto motor = motor_domain(record, at, config, warnings)) domains.push_back(*motor);
-  if (auto icp = icp_domain(record, at, config, warnings)) domains.push_back(*icp);
-  report_ungraded_findings(record, at, config, warnings);
+  if (auto seizure = seizure_domain(record, at, infusion, config, warnings)) domains.push_back(*seizure);
+  if (auto motor = motor_domain(record, at, infusion, config, warnings)) domains.push_back(*motor);
+  if (auto icp = icp_domain(record, at, infusion, config, warnings)) domains.push_back(*icp);
+  report_ungraded_findings(record, at, infusion, config, warnings);
 
   std::optional<int> grade;
   bool normal_assessment = false;

@@ -18,9 +18,10 @@ struct IcansResult {
   std::optional<int> previous_score;  // the same tool's assessment before it
 };
 
+// `infusion` is day 0: findings before it are baseline, not ICANS.
 // `age_years` empty: age unknown, ICE or CAPD used as charted, with a warning.
 IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
-                        std::optional<int> age_years, const GradingConfig& config,
+                        fhir::Instant infusion, std::optional<int> age_years, const GradingConfig& config,
                         std::vector<std::string>& warnings);
 
 // ICE 10 -> 0, 7-9 -> 1, 3-6 -> 2, 0-2 -> 3.

@@ -6,6 +6,12 @@ Window window_before(fhir::Instant at, double hours) {
   return {at - static_cast<fhir::Instant>(hours * fhir::kMillisPerHour), at};
 }
 
+Window grading_window(fhir::Instant at, double hours, fhir::Instant infusion) {
+  Window window = window_before(at, hours);
+  if (window.start < infusion) window.start = infusion;
+  return window;
+}
+
 Placement place(const fhir::TimeRange& time, const Window& window) {
   if (time.latest < window.start || time.earliest > window.end) return Placement::outside;
   if (time.earliest >= window.start && time.latest <= window.end) return Placement::inside;

@@ -18,6 +18,11 @@ struct Window {
 
 Window window_before(fhir::Instant at, double hours);
 
+// A grading window: findings charted before the cell therapy are the
+// patient's baseline, never ICANS or CRS, so the window starts no earlier
+// than the infusion.
+Window grading_window(fhir::Instant at, double hours, fhir::Instant infusion);
+
 enum class Placement { inside, outside, uncertain };
 
 // A time counts only when every instant it could mean is inside the window;

@@ -6,6 +6,25 @@
 // Warning naming the input, entry and field, and the rest of the input is
 // still read. Only an input that cannot be read at all (malformed JSON, a
 // top-level value that is not a resource, over the size limit) is an error.
+//
+// Entries are numbered from 1 (Bundle entry position, NDJSON line); a single
+// resource is entry 0, the input as a whole. Decisions an integrator may meet:
+// - Patients are told apart by subject (or patient) reference: "Patient/1",
+//   an absolute URL with or without /_history/n, or a bundle fullUrl (urn:uuid).
+//   A resource whose subject cannot be resolved to a Patient is not kept.
+// - A resource without id cannot be matched with its other versions; it is
+//   kept under the synthetic id "<input>#<entry>" ('#' never occurs in FHIR ids).
+// - Of several copies of one resourceType/id, across all inputs, the latest is
+//   kept: numeric meta.versionId, else meta.lastUpdated, else the later entry
+//   (with a warning unless the copies are identical). This happens before
+//   entered-in-error copies are dropped, so a retraction removes what it retracts.
+// - Dropped (counted in PatientRecord::dropped): Observation and
+//   DiagnosticReport entered-in-error or cancelled; MedicationAdministration
+//   and Procedure entered-in-error or not-done; requests entered-in-error
+//   (a cancelled or revoked order is kept: it says what was decided). Warnings
+//   about superseded or dropped copies are discarded with them.
+// - An NDJSON input without any resource line is a warning, not an error (bulk
+//   exports may hold empty files); an empty JSON input is an error.
 
 #include <cstddef>
 #include <istream>

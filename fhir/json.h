@@ -16,7 +16,10 @@ struct JsonLimits {
 };
 
 // Parses `text` into `doc`. Returns an empty string on success, otherwise
-// "line L, column C: reason".
+// "line L, column C: reason" (columns in bytes). Trailing non-whitespace,
+// NUL bytes and invalid UTF-8 are errors; a leading UTF-8 byte order mark is
+// ignored. `doc` should use the default MemoryPoolAllocator, which frees the
+// DOM without recursing into it.
 std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimits limits = {});
 
 // JSON type name for error messages ("string", "object", ...).

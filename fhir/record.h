@@ -3,6 +3,8 @@
 // stripped of resources that never count (entered-in-error, cancelled,
 // not-done), and sorted by time.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,9 @@ struct PatientRecord {
   std::vector<DiagnosticReport> reports;
   std::vector<Procedure> procedures;
   std::vector<Warning> warnings;  // about this patient's resources
+  // Resources left out because they never count (entered-in-error, cancelled,
+  // not-done), after versions were resolved.
+  std::size_t dropped = 0;
 };
 
 }  // namespace fhir

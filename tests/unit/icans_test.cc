@@ -13,12 +13,13 @@ using fhir::Concept;
 namespace {
 
 const char* kT = "2026-03-06T12:00:00Z";
+const char* kInfusion = "2026-03-01T10:00:00Z";
 
 fhir::PatientRecord adult() {
   fhir::PatientRecord record;
   record.patient_id = "p1";
   record.patient = patient("p1", "1970-05-01");
-  record.procedures.push_back(cell_therapy("cart", Concept::axicabtagene_ciloleucel, "2026-03-01T10:00:00Z"));
+  record.procedures.push_back(cell_therapy("cart", Concept::axicabtagene_ciloleucel, kInfusion));
   return record;
 }
 
@@ -30,7 +31,7 @@ fhir::PatientRecord child(std::string_view birth_date) {
 
 IcansResult grade(const fhir::PatientRecord& record, std::vector<std::string>& warnings,
                   std::optional<int> age = 55, const GradingConfig& config = {}) {
-  return grade_icans(record, instant(kT), age, config, warnings);
+  return grade_icans(record, instant(kT), instant(kInfusion), age, config, warnings);
 }
 
 std::optional<int> grade_of(const fhir::PatientRecord& record, std::optional<int> age = 55) {

@@ -1,0 +1,93 @@
+#pragma once
+// The service's narrow view of HTTP. cpp-httplib is included by http.cc
+// alone (it is a large header); everything else speaks these plain structs,
+// so request handling is tested without sockets.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace icans {
+
+// Header names are lower-cased by the adapter.
+using HttpHeaders = std::multimap<std::string, std::string>;
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", "OPTIONS", ...
+  std::string path;    // without the query string
+  std::string query;   // raw, without '?'
+  HttpHeaders headers;
+  std::string body;
+  std::string remote_address;
+};
+
+struct HttpResponse {
+  int status = 200;
+  HttpHeaders headers;  // Content-Type included here
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;              // 0: any free port (see HttpServer::port)
+  int threads = 4;
+  std::size_t max_body_bytes = 8u << 20;  // larger bodies get 413 before the handler runs
+  std::chrono::seconds read_timeout{10};  // slow clients time out
+  std::chrono::seconds write_timeout{10};
+  std::string tls_certificate_file;  // both set: serve HTTPS
+  std::string tls_private_key_file;
+};
+
+class HttpServer {
+ public:
+  // Binds; returns nullptr with `error` set when it cannot.
+  static std::unique_ptr<HttpServer> start(const HttpServerOptions& options, HttpHandler handler,
+                                           std::string& error);
+  ~HttpServer();
+  int port() const;  // the bound port
+  // Serves until stop(); returns after in-flight requests finish.
+  void run();
+  // Safe from a signal-handling thread: stops accepting, lets requests finish.
+  void stop();
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// An absolute http(s) URL taken apart. Scheme and host are lower-cased and
+// the port is explicit (80/443 by default), so two URLs name the same origin
+// exactly when origin() compares equal.
+struct HttpUrl {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // without the brackets of an IPv6 literal
+  int port = 0;
+  std::string target;  // path and query, "/" at least; the fragment dropped
+  std::string origin() const;  // "scheme://host:port"
+};
+
+// Empty string on success, otherwise what is wrong with `url` (without
+// quoting it whole: a query may hold patient identifiers).
+std::string parse_http_url(const std::string& url, HttpUrl& out);
+
+struct HttpGetResult {
+  int status = 0;        // 0 when no response arrived
+  HttpHeaders headers;
+  std::string body;
+  std::string error;     // connection, timeout or size problems; never contains header values
+};
+
+// One GET of an absolute http(s) URL, following no redirects. The body is
+// cut off (error set) beyond `max_bytes`.
+HttpGetResult http_get(const std::string& url, const HttpHeaders& headers,
+                       std::chrono::milliseconds timeout, std::size_t max_bytes);
+
+}  // namespace icans

@@ -1,0 +1,70 @@
+#pragma once
+// The service's durable memory (SQLite): every card issued (the audit trail)
+// and the feedback EHRs send about them, so an accepted or overridden card can
+// be traced back to the evidence it showed.
+//
+// Safe for concurrent use by the server's threads. Every write either commits
+// or returns an error: nothing is silently lost.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace icans {
+
+struct AuditRecord {
+  std::string card_uuid;
+  std::string service_id;     // e.g. "icans-patient-view"
+  std::string hook_instance;
+  std::string issued_at;      // FHIR instant (UTC)
+  std::string patient_id;
+  std::optional<int> icans_grade;
+  std::optional<int> crs_grade;
+  std::string kind;           // card family
+  std::vector<std::string> rule_ids;
+  std::string protocol_version;
+  std::string engine_version;
+  std::string inputs_sha256;  // hash of the request's clinical inputs, hex
+  std::string card_json;      // the card as sent
+  bool shadow = false;        // computed but not sent (shadow mode)
+};
+
+struct FeedbackRecord {
+  std::string card_uuid;
+  std::string service_id;
+  std::string outcome;  // "accepted" or "overridden"
+  std::vector<std::string> accepted_suggestions;  // suggestion uuids
+  std::string override_reason_system;
+  std::string override_reason_code;
+  std::string override_reason_display;
+  std::string user_comment;
+  std::string outcome_timestamp;  // as sent (FHIR instant)
+  std::string received_at;        // FHIR instant (UTC)
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database at `path` and its schema.
+  // Returns nullptr with `error` set when it cannot.
+  static std::unique_ptr<Store> open(const std::string& path, std::string& error);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // All records of one response in one transaction. Empty string on success.
+  std::string record_cards(const std::vector<AuditRecord>& records);
+  std::string record_feedback(const std::vector<FeedbackRecord>& feedback);
+
+  std::vector<AuditRecord> audit_for_card(const std::string& card_uuid, std::string& error);
+  std::vector<FeedbackRecord> feedback_for_card(const std::string& card_uuid, std::string& error);
+  std::optional<AuditRecord> find_card(const std::string& card_uuid, std::string& error);
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace icans

@@ -1,0 +1,331 @@
+#include "fhir/assemble.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <variant>
+
+namespace fhir::detail {
+namespace {
+
+// ---- Versions -------------------------------------------------------------
+
+std::optional<std::uint64_t> numeric_version(const std::string& version_id) {
+  if (version_id.empty() || version_id.size() > 18) return std::nullopt;
+  std::uint64_t number = 0;
+  for (char c : version_id) {
+    if (c < '0' || c > '9') return std::nullopt;
+    number = number * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return number;
+}
+
+enum class Order { older, newer, same, unordered };
+
+// How `candidate` relates to `kept`: versionIds when both are numbers (servers
+// number versions 1, 2, 3...), else lastUpdated, else equal versionIds.
+Order compare_versions(const VersionInfo& kept, const VersionInfo& candidate) {
+  const auto kept_number = numeric_version(kept.version_id);
+  const auto candidate_number = numeric_version(candidate.version_id);
+  if (kept_number && candidate_number) {
+    if (*candidate_number == *kept_number) return Order::same;
+    return *candidate_number > *kept_number ? Order::newer : Order::older;
+  }
+  if (kept.last_updated && candidate.last_updated) {
+    if (*candidate.last_updated == *kept.last_updated) return Order::same;
+    return *candidate.last_updated > *kept.last_updated ? Order::newer : Order::older;
+  }
+  if (!kept.version_id.empty() && kept.version_id == candidate.version_id) return Order::same;
+  return Order::unordered;
+}
+
+std::string where(const ReadResource& resource) {
+  std::string text = resource.origin.input;
+  if (resource.origin.entry != 0) text += " entry " + std::to_string(resource.origin.entry);
+  return text;
+}
+
+Warning warning_at(const ReadResource& resource, std::string field, std::string message) {
+  return {resource.origin.input, resource.origin.entry, resource.type + "/" + resource.id,
+          std::move(field), std::move(message)};
+}
+
+struct Winner {
+  std::size_t index;
+  std::vector<Warning> dedup_warnings;
+};
+
+// Inputs are scanned in order; of equal or unordered copies the later one is
+// kept, as a later export or a later bundle entry is the likelier correction.
+Winner pick_latest(const std::vector<ReadResource>& resources,
+                   const std::vector<std::size_t>& copies) {
+  Winner winner{copies.front(), {}};
+  for (std::size_t k = 1; k < copies.size(); ++k) {
+    const ReadResource& kept = resources[winner.index];
+    const ReadResource& candidate = resources[copies[k]];
+    const bool same_content = kept.content_hash == candidate.content_hash;
+    switch (compare_versions(kept.version, candidate.version)) {
+      case Order::older:
+        continue;
+      case Order::newer:
+        winner.index = copies[k];
+        continue;
+      case Order::same:
+        if (!same_content) {
+          winner.dedup_warnings.push_back(warning_at(
+              candidate, "meta",
+              "the same version (" +
+                  (candidate.version.version_id.empty() ? std::string("lastUpdated")
+                                                        : candidate.version.version_id) +
+                  ") appears twice with different content (other copy: " + where(kept) +
+                  "); kept the later entry"));
+        }
+        winner.index = copies[k];
+        continue;
+      case Order::unordered:
+        if (!same_content) {
+          winner.dedup_warnings.push_back(warning_at(
+              candidate, "meta",
+              "duplicate id " + candidate.type + "/" + candidate.id +
+                  " without version information (other copy: " + where(kept) +
+                  "); kept the later entry"));
+        }
+        winner.index = copies[k];
+        continue;
+    }
+  }
+  return winner;
+}
+
+std::vector<Winner> latest_versions(const std::vector<ReadResource>& resources) {
+  std::map<std::pair<std::string_view, std::string_view>, std::vector<std::size_t>> copies;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    copies[{resources[i].type, resources[i].id}].push_back(i);
+  }
+  std::vector<Winner> winners;
+  winners.reserve(copies.size());
+  for (const auto& [key, indices] : copies) winners.push_back(pick_latest(resources, indices));
+  std::sort(winners.begin(), winners.end(),
+            [](const Winner& a, const Winner& b) { return a.index < b.index; });
+  return winners;
+}
+
+// ---- References -----------------------------------------------------------
+
+struct Target {
+  std::string type;
+  std::string id;
+  std::string problem;  // set when the reference names nothing usable
+};
+
+Target resolve_reference(const std::string& reference, const FullUrls& full_urls) {
+  if (const auto it = full_urls.find(reference); it != full_urls.end()) {
+    if (it->second.ambiguous) return {{}, {}, "fullUrl '" + reference + "' names two resources"};
+    return {it->second.type, it->second.id, {}};
+  }
+  const auto target = parse_reference(reference);
+  if (!target) return {{}, {}, "'" + reference + "' is not a reference this service can follow"};
+  if (!target->urn.empty()) {
+    return {{}, {}, "'" + reference + "' matches no fullUrl in the inputs"};
+  }
+  return {target->type, target->id, {}};
+}
+
+std::optional<std::string> patient_id(const ReadResource& resource, const FullUrls& full_urls,
+                                      std::vector<Warning>& warnings) {
+  if (resource.type == "Patient") return resource.id;
+  if (!resource.subject_reference) return std::nullopt;  // warned when read
+  const Target target = resolve_reference(*resource.subject_reference, full_urls);
+  std::string problem = target.problem;
+  if (problem.empty() && target.type != "Patient") {
+    problem = "'" + *resource.subject_reference + "' is a " + target.type + ", not a Patient";
+  }
+  if (problem.empty()) return target.id;
+  warnings.push_back(warning_at(resource, "subject", problem + "; resource not kept"));
+  return std::nullopt;
+}
+
+using Medications = std::map<std::string, const CodeableConcept*, std::less<>>;
+
+template <typename Ordered>
+void resolve_medication(ReadResource& read, Ordered& resource, const Medications& medications,
+                        const FullUrls& full_urls, const Terminology& terminology) {
+  if (read.medication_reference.empty()) return;
+  ReadContext context(terminology, read.origin.input, read.origin.entry, read.warnings);
+  context.set_resource(read.type + "/" + read.id);
+  const std::string& reference = read.medication_reference;
+  const Target target = resolve_reference(reference, full_urls);
+  std::string problem = target.problem;
+  const CodeableConcept* code = nullptr;
+  if (problem.empty() && target.type != "Medication") {
+    problem = "'" + reference + "' is a " + target.type + ", not a Medication";
+  } else if (problem.empty()) {
+    const auto it = medications.find(target.id);
+    if (it == medications.end()) {
+      problem = "'" + reference + "' matches no Medication in the inputs";
+    } else {
+      code = it->second;
+    }
+  }
+  if (!code) {
+    context.warn("medicationReference.reference", problem + "; drug unknown");
+    return;
+  }
+  const std::string display = resource.medication.text;
+  resource.medication = *code;
+  if (resource.medication.text.empty()) resource.medication.text = display;
+  const CodeMatch match = resolve_concept(resource.medication, "medicationReference", context);
+  resource.drug = match.meaning;
+  resource.drug_by_name = match.by_text;
+}
+
+// ---- Filing ---------------------------------------------------------------
+
+// Resources that never happened, or never should have been charted.
+bool never_counts(const AnyResource& resource) {
+  if (const auto* o = std::get_if<Observation>(&resource)) {
+    return o->status == ObservationStatus::entered_in_error ||
+           o->status == ObservationStatus::cancelled;
+  }
+  if (const auto* a = std::get_if<MedicationAdministration>(&resource)) {
+    return a->status == AdministrationStatus::entered_in_error ||
+           a->status == AdministrationStatus::not_done;
+  }
+  if (const auto* r = std::get_if<MedicationRequest>(&resource)) {
+    return r->status == RequestStatus::entered_in_error;
+  }
+  if (const auto* s = std::get_if<ServiceRequest>(&resource)) {
+    return s->status == RequestStatus::entered_in_error;
+  }
+  if (const auto* d = std::get_if<DiagnosticReport>(&resource)) {
+    return d->status == ReportStatus::entered_in_error || d->status == ReportStatus::cancelled;
+  }
+  if (const auto* p = std::get_if<Procedure>(&resource)) {
+    return p->status == ProcedureStatus::entered_in_error ||
+           p->status == ProcedureStatus::not_done;
+  }
+  return false;
+}
+
+template <typename Typed>
+Typed stamped(const ReadResource& read, Typed resource, const std::string& patient) {
+  resource.id = read.id;
+  resource.origin = read.origin;
+  resource.version = read.version;
+  if constexpr (requires { resource.subject; }) resource.subject = patient;
+  return resource;
+}
+
+void file(ReadResource& read, const std::string& patient, PatientRecord& record) {
+  std::visit(
+      [&](auto& typed) {
+        using T = std::decay_t<decltype(typed)>;
+        if constexpr (std::is_same_v<T, Patient>) {
+          record.patient = stamped(read, std::move(typed), patient);
+        } else if constexpr (std::is_same_v<T, Observation>) {
+          record.observations.push_back(stamped(read, std::move(typed), patient));
+        } else if constexpr (std::is_same_v<T, MedicationAdministration>) {
+          record.administrations.push_back(stamped(read, std::move(typed), patient));
+        } else if constexpr (std::is_same_v<T, MedicationRequest>) {
+          record.medication_requests.push_back(stamped(read, std::move(typed), patient));
+        } else if constexpr (std::is_same_v<T, ServiceRequest>) {
+          record.service_requests.push_back(stamped(read, std::move(typed), patient));
+        } else if constexpr (std::is_same_v<T, DiagnosticReport>) {
+          record.reports.push_back(stamped(read, std::move(typed), patient));
+        } else if constexpr (std::is_same_v<T, Procedure>) {
+          record.procedures.push_back(stamped(read, std::move(typed), patient));
+        }
+      },
+      read.resource);
+}
+
+// ---- Sorting --------------------------------------------------------------
+
+// Absent times sort first: they are the ones a reader must look at.
+Instant sort_key(const std::optional<TimeRange>& time) {
+  return time ? time->earliest : std::numeric_limits<Instant>::min();
+}
+
+template <typename T, typename Key>
+void sort_by(std::vector<T>& items, Key key) {
+  std::stable_sort(items.begin(), items.end(), [&](const T& a, const T& b) {
+    return std::forward_as_tuple(key(a), a.id) < std::forward_as_tuple(key(b), b.id);
+  });
+}
+
+void sort_record(PatientRecord& record) {
+  sort_by(record.observations, [](const Observation& o) { return o.effective.earliest; });
+  sort_by(record.administrations,
+          [](const MedicationAdministration& a) { return a.start.earliest; });
+  sort_by(record.medication_requests,
+          [](const MedicationRequest& r) { return sort_key(r.authored_on); });
+  sort_by(record.service_requests, [](const ServiceRequest& r) {
+    return sort_key(r.authored_on ? r.authored_on : r.occurrence);
+  });
+  sort_by(record.reports, [](const DiagnosticReport& r) {
+    return sort_key(r.effective ? r.effective : r.issued);
+  });
+  sort_by(record.procedures, [](const Procedure& p) { return sort_key(p.performed); });
+}
+
+void append(std::vector<Warning>& to, std::vector<Warning>& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  from.clear();
+}
+
+}  // namespace
+
+IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarning> input_warnings,
+                      const FullUrls& full_urls, const Terminology& terminology) {
+  IntakeResult result;
+  std::vector<InputWarning> unfiled = std::move(input_warnings);
+  const auto leave_unfiled = [&unfiled](std::size_t input_index, std::vector<Warning>& warnings) {
+    for (auto& warning : warnings) unfiled.push_back({input_index, std::move(warning)});
+    warnings.clear();
+  };
+  std::vector<Winner> winners = latest_versions(resources);
+
+  Medications medications;
+  for (const Winner& winner : winners) {
+    if (const auto* medication = std::get_if<MedicationCode>(&resources[winner.index].resource)) {
+      medications[resources[winner.index].id] = &medication->code;
+    }
+  }
+
+  for (Winner& winner : winners) {
+    ReadResource& read = resources[winner.index];
+    const bool medication = std::holds_alternative<MedicationCode>(read.resource);
+    const auto patient = medication ? std::nullopt : patient_id(read, full_urls, read.warnings);
+    if (!patient) {
+      leave_unfiled(read.input_index, winner.dedup_warnings);
+      leave_unfiled(read.input_index, read.warnings);
+      continue;
+    }
+    PatientRecord& record = result.patients[*patient];
+    record.patient_id = *patient;
+    append(record.warnings, winner.dedup_warnings);
+    if (never_counts(read.resource)) {
+      ++record.dropped;  // its own warnings concern nothing that is used
+      continue;
+    }
+    if (auto* a = std::get_if<MedicationAdministration>(&read.resource)) {
+      resolve_medication(read, *a, medications, full_urls, terminology);
+    } else if (auto* r = std::get_if<MedicationRequest>(&read.resource)) {
+      resolve_medication(read, *r, medications, full_urls, terminology);
+    }
+    append(record.warnings, read.warnings);
+    file(read, *patient, record);
+  }
+  for (auto& [id, record] : result.patients) sort_record(record);
+  std::stable_sort(unfiled.begin(), unfiled.end(), [](const InputWarning& a, const InputWarning& b) {
+    return std::tie(a.input_index, a.warning.entry) < std::tie(b.input_index, b.warning.entry);
+  });
+  for (auto& item : unfiled) result.warnings.push_back(std::move(item.warning));
+  return result;
+}
+
+}  // namespace fhir::detail

@@ -1,0 +1,407 @@
+// Reading inputs: Bundles, single resources and NDJSON into ReadResources.
+// What happens to them afterwards is in assemble.cc.
+#include "fhir/intake.h"
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "fhir/assemble.h"
+#include "fhir/line_reader.h"
+#include "fhir/read_helpers.h"
+
+namespace fhir {
+namespace {
+
+using detail::Json;
+using detail::ReadContext;
+using detail::ReadResource;
+
+struct ResourceReader {
+  std::string_view type;
+  bool has_subject;
+  void (*read)(const Json&, ReadResource&, ReadContext&);
+};
+
+constexpr ResourceReader kReaders[] = {
+    {"Patient", false, detail::read_patient},
+    {"Observation", true, detail::read_observation},
+    {"MedicationAdministration", true, detail::read_medication_administration},
+    {"MedicationRequest", true, detail::read_medication_request},
+    {"Medication", false, detail::read_medication},
+    {"ServiceRequest", true, detail::read_service_request},
+    {"DiagnosticReport", true, detail::read_diagnostic_report},
+    {"Procedure", true, detail::read_procedure},
+};
+
+const ResourceReader* reader_for(std::string_view type) {
+  for (const auto& reader : kReaders) {
+    if (reader.type == type) return &reader;
+  }
+  return nullptr;
+}
+
+std::string_view as_view(const Json& string) {
+  return {string.GetString(), string.GetStringLength()};
+}
+
+// ---- Content fingerprint ---------------------------------------------------
+
+// Tells a re-sent copy of a resource from a different resource under the same
+// id and version. Member order does not matter; `meta` does not count (the
+// same content is often re-exported with a new lastUpdated).
+std::uint64_t mix(std::uint64_t seed, std::uint64_t value) {
+  value *= 0x9E3779B97F4A7C15ull;
+  return (seed ^ value) * 0xBF58476D1CE4E5B9ull + (seed >> 29);
+}
+
+std::uint64_t hash_text(std::string_view text) {
+  std::uint64_t hash = 0xCBF29CE484222325ull;  // FNV-1a
+  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001B3ull;
+  return hash;
+}
+
+std::uint64_t content_hash(const Json& value, std::size_t depth_left, bool top = false) {
+  if (depth_left == 0) return 0;  // deeper than parse_json admits; the text was not ours
+  switch (value.GetType()) {
+    case rapidjson::kNullType:
+      return 1;
+    case rapidjson::kFalseType:
+      return 2;
+    case rapidjson::kTrueType:
+      return 3;
+    case rapidjson::kStringType:
+      return mix(4, hash_text(as_view(value)));
+    case rapidjson::kNumberType: {
+      const double number = value.GetDouble();
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &number, sizeof bits);
+      return mix(5, bits);
+    }
+    case rapidjson::kArrayType: {
+      std::uint64_t hash = 6;
+      for (const auto& element : value.GetArray()) hash = mix(hash, content_hash(element, depth_left - 1));
+      return hash;
+    }
+    case rapidjson::kObjectType: {
+      std::uint64_t sum = 7;  // a sum does not depend on member order
+      for (const auto& m : value.GetObject()) {
+        if (top && as_view(m.name) == "meta") continue;
+        sum += mix(hash_text(as_view(m.name)), content_hash(m.value, depth_left - 1));
+      }
+      return mix(8, sum);
+    }
+  }
+  return 0;
+}
+
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+}  // namespace
+
+struct Intake::State {
+  const Terminology& terminology;
+  IntakeLimits limits;
+  std::vector<ReadResource> resources;
+  std::vector<detail::InputWarning> input_warnings;
+  detail::FullUrls full_urls;
+  std::size_t input_index = 0;
+
+  // Per input: resource types not read, reported once each at the end.
+  struct Unread {
+    std::size_t first_entry = 0;
+    std::size_t count = 0;
+  };
+  std::map<std::string, Unread> unread;
+
+  State(const Terminology& t, IntakeLimits l) : terminology(t), limits(l) {}
+
+  void warn(std::string_view input, std::size_t entry, std::string field, std::string message) {
+    input_warnings.push_back(
+        {input_index, {std::string(input), entry, {}, std::move(field), std::move(message)}});
+  }
+
+  void begin_input() {
+    ++input_index;
+    unread.clear();
+  }
+
+  void end_input(std::string_view input) {
+    for (const auto& [type, seen] : unread) {
+      warn(input, seen.first_entry, "resourceType",
+           "'" + type + "' is not read; " + std::to_string(seen.count) +
+               (seen.count == 1 ? " resource" : " resources") + " skipped");
+    }
+    unread.clear();
+  }
+
+  void register_full_url(const std::string& full_url, const ReadResource& resource) {
+    auto [it, inserted] = full_urls.try_emplace(full_url, detail::FullUrlTarget{resource.type, resource.id});
+    if (!inserted && (it->second.type != resource.type || it->second.id != resource.id)) {
+      it->second.ambiguous = true;
+    }
+  }
+
+  std::optional<std::string> read_subject(const Json& json, ReadContext& context);
+  std::string add_resource(const Json& json, std::string_view input, std::size_t entry,
+                           const std::string& full_url);
+  std::string add_bundle(const Json& bundle, std::string_view input);
+};
+
+std::optional<std::string> Intake::State::read_subject(const Json& json, ReadContext& context) {
+  const char* name = detail::member(json, "subject") ? "subject" : "patient";
+  const Json* subject = detail::member(json, name);
+  if (!subject) {
+    context.warn("subject", "missing; resource not kept (no patient to file it under)");
+    return std::nullopt;
+  }
+  if (!subject->IsObject()) {
+    context.warn(name, detail::type_mismatch("object", *subject) + "; resource not kept");
+    return std::nullopt;
+  }
+  const std::string field = detail::path(name, "reference");
+  const Json* reference = detail::member(*subject, "reference");
+  if (reference && reference->IsString()) return std::string(as_view(*reference));
+  const std::string why = reference ? detail::type_mismatch("string", *reference)
+                          : detail::member(*subject, "identifier")
+                              ? "missing; an identifier alone cannot be matched to a patient"
+                              : "missing";
+  context.warn(field, why + "; resource not kept");
+  return std::nullopt;
+}
+
+std::string Intake::State::add_resource(const Json& json, std::string_view input,
+                                        std::size_t entry, const std::string& full_url) {
+  if (!json.IsObject()) {
+    warn(input, entry, "resource", detail::type_mismatch("object", json) + "; skipped");
+    return {};
+  }
+  const Json* type = detail::member(json, "resourceType");
+  if (!type || !type->IsString()) {
+    warn(input, entry, "resourceType",
+         type ? detail::type_mismatch("string", *type) + "; resource skipped"
+              : "missing; resource skipped");
+    return {};
+  }
+  const ResourceReader* reader = reader_for(as_view(*type));
+  if (!reader) {
+    auto& seen = unread[std::string(as_view(*type))];
+    if (seen.count++ == 0) seen.first_entry = entry;
+    return {};
+  }
+  if (resources.size() >= limits.max_resources) {
+    return std::string(input) + " entry " + std::to_string(entry) + ": more than " +
+           std::to_string(limits.max_resources) +
+           " resources in the inputs; split them or raise the limit";
+  }
+
+  ReadResource read;
+  read.type = std::string(as_view(*type));
+  read.origin = {std::string(input), entry};
+  read.input_index = input_index;
+  ReadContext context(terminology, read.origin.input, entry, read.warnings);
+  auto id = detail::string_member(json, "id", "id", context);
+  if (!id || id->empty()) {
+    // Without an id a resource cannot be matched with its other versions; the
+    // synthetic id ('#' never occurs in FHIR ids) keeps it apart from all others.
+    read.id = std::string(input) + "#" + std::to_string(entry);
+    context.set_resource(read.type + "/" + read.id);
+    context.warn("id", "missing; cannot be matched with other versions of the resource; kept as " +
+                           read.id);
+  } else {
+    read.id = std::move(*id);
+    context.set_resource(read.type + "/" + read.id);
+  }
+  if (const Json* meta = detail::object_member(json, "meta", "meta", context)) {
+    read.version.version_id =
+        detail::string_member(*meta, "versionId", "meta.versionId", context).value_or("");
+    if (auto updated = detail::instant_member(*meta, "lastUpdated", "meta.lastUpdated", context)) {
+      read.version.last_updated = updated->earliest;
+    }
+  }
+  if (reader->has_subject) read.subject_reference = read_subject(json, context);
+  if (!reader->has_subject || read.subject_reference) {
+    reader->read(json, read, context);
+  }
+  read.content_hash = content_hash(json, limits.json.max_depth + 1, true);
+  if (!full_url.empty()) register_full_url(full_url, read);
+  resources.push_back(std::move(read));
+  return {};
+}
+
+std::string Intake::State::add_bundle(const Json& bundle, std::string_view input) {
+  std::vector<Warning> sink;
+  ReadContext context(terminology, std::string(input), 0, sink);
+  const Json* entries = detail::array_member(bundle, "entry", "entry", context);
+  for (auto& warning : sink) input_warnings.push_back({input_index, std::move(warning)});
+  if (!entries) return {};
+  for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
+    const std::size_t number = i + 1;
+    const Json& entry = (*entries)[i];
+    if (!entry.IsObject()) {
+      warn(input, number, "entry", detail::type_mismatch("object", entry) + "; skipped");
+      continue;
+    }
+    std::string full_url;
+    if (const Json* url = detail::member(entry, "fullUrl"); url && url->IsString()) {
+      full_url = std::string(as_view(*url));
+    }
+    const Json* resource = detail::member(entry, "resource");
+    if (!resource) {
+      const Json* request = detail::member(entry, "request");
+      const Json* method = request ? detail::member(*request, "method") : nullptr;
+      if (method && method->IsString() && as_view(*method) == "DELETE") {
+        warn(input, number, "request", "DELETE is not applied; earlier copies are still read");
+      } else if (!detail::member(entry, "response")) {
+        warn(input, number, "resource", "missing; entry skipped");
+      }
+      continue;  // a response entry without the resource is normal
+    }
+    if (const Json* type = detail::member(*resource, "resourceType");
+        type && type->IsString() && as_view(*type) == "Bundle") {
+      warn(input, number, "resource", "a Bundle inside a Bundle is not read");
+      continue;
+    }
+    if (auto error = add_resource(*resource, input, number, full_url); !error.empty()) {
+      return error;
+    }
+  }
+  return {};
+}
+
+Intake::Intake(const Terminology& terminology, IntakeLimits limits)
+    : state_(std::make_unique<State>(terminology, limits)) {}
+
+Intake::~Intake() = default;
+
+std::string Intake::add_json(std::string_view text, std::string_view input_name) {
+  const std::string input(input_name);
+  if (is_blank(text)) {
+    return input + ": empty input; expected a FHIR resource, a Bundle or NDJSON";
+  }
+  if (text.size() > state_->limits.max_document_bytes) {
+    return input + ": " + std::to_string(text.size()) + " bytes is over the limit of " +
+           std::to_string(state_->limits.max_document_bytes) +
+           " bytes for one JSON document; send large exports as NDJSON (one resource per line)";
+  }
+  rapidjson::Document document;
+  if (auto error = parse_json(text, document, state_->limits.json); !error.empty()) {
+    return input + ": " + error;
+  }
+  return add_json_value(document, input_name);
+}
+
+std::string Intake::add_json_value(const rapidjson::Value& value, std::string_view input_name) {
+  const std::string input(input_name);
+  if (!value.IsObject()) {
+    return input + ": top-level JSON is " + json_type_name(value) +
+           "; expected a FHIR resource or Bundle (an object)";
+  }
+  const Json* type = detail::member(value, "resourceType");
+  if (!type || !type->IsString()) {
+    return input + ": top-level object has no resourceType string; not a FHIR resource";
+  }
+  state_->begin_input();
+  std::string error = as_view(*type) == "Bundle" ? state_->add_bundle(value, input)
+                                                 : state_->add_resource(value, input, 0, {});
+  state_->end_input(input);
+  return error;
+}
+
+std::string Intake::add_ndjson(std::istream& lines, std::string_view input_name) {
+  const std::string input(input_name);
+  State& state = *state_;
+  state.begin_input();
+  detail::LineReader reader(lines, state.limits.max_line_bytes);
+  std::string line;
+  std::size_t non_blank = 0;
+  for (;;) {
+    const auto result = reader.next(line);
+    const std::size_t number = reader.line_number();
+    if (result == detail::LineReader::Result::end) break;
+    if (result == detail::LineReader::Result::read_error) {
+      state.end_input(input);
+      return input + ": read error after line " + std::to_string(number);
+    }
+    if (result == detail::LineReader::Result::too_long) {
+      ++non_blank;
+      state.warn(input, number, {},
+                 "line longer than " + std::to_string(state.limits.max_line_bytes) +
+                     " bytes; skipped");
+      continue;
+    }
+    if (is_blank(line)) continue;
+    ++non_blank;
+    rapidjson::Document document;
+    if (auto error = parse_json(line, document, state.limits.json); !error.empty()) {
+      // Each line is its own document: its "line 1" would only mislead.
+      if (error.starts_with("line 1, ")) error.erase(0, std::strlen("line 1, "));
+      state.warn(input, number, {}, "malformed JSON (" + error + "); line skipped");
+      continue;
+    }
+    if (!document.IsObject()) {
+      state.warn(input, number, {},
+                 std::string("expected a FHIR resource (an object), found ") +
+                     json_type_name(document) + "; line skipped");
+      continue;
+    }
+    if (const Json* type = detail::member(document, "resourceType");
+        type && type->IsString() && as_view(*type) == "Bundle") {
+      state.warn(input, number, "resourceType", "a Bundle in NDJSON is not read; line skipped");
+      continue;
+    }
+    if (auto error = state.add_resource(document, input, number, {}); !error.empty()) {
+      state.end_input(input);
+      return error;
+    }
+  }
+  if (non_blank == 0) state.warn(input, 0, {}, "no resources (empty NDJSON input)");
+  state.end_input(input);
+  return {};
+}
+
+std::string Intake::add_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error || !fs::exists(status)) return path + ": no such file";
+  if (fs::is_directory(status)) return path + ": is a directory, not a FHIR file";
+  const bool ndjson = path.ends_with(".ndjson") || path.ends_with(".jsonl");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return path + ": cannot be opened for reading";
+  if (ndjson) return add_ndjson(in, path);
+
+  const std::uintmax_t size = fs::file_size(path, error);
+  const std::size_t limit = state_->limits.max_document_bytes;
+  if (!error && size > limit) {
+    return path + ": " + std::to_string(size) + " bytes is over the limit of " +
+           std::to_string(limit) +
+           " bytes for one JSON document; export large data as NDJSON (.ndjson, one resource "
+           "per line)";
+  }
+  // Read up to the limit, not up to the measured size: the file may have grown.
+  std::string text;
+  text.reserve(error ? 0 : static_cast<std::size_t>(size));
+  std::vector<char> chunk(64 * 1024);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > limit) {
+      return path + ": over the limit of " + std::to_string(limit) +
+             " bytes for one JSON document; export large data as NDJSON";
+    }
+  }
+  if (in.bad()) return path + ": read error";
+  return add_json(text, path);
+}
+
+IntakeResult Intake::finish() {
+  auto state = std::make_unique<State>(state_->terminology, state_->limits);
+  std::swap(state, state_);
+  return detail::assemble(std::move(state->resources), std::move(state->input_warnings),
+                          state->full_urls, state->terminology);
+}
+
+}  // namespace fhir

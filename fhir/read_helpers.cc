@@ -1,0 +1,318 @@
+#include "fhir/read_helpers.h"
+
+#include <cstdio>
+
+#include "fhir/json.h"
+#include "fhir/units.h"
+
+namespace fhir::detail {
+
+void ReadContext::warn(std::string_view field, std::string message) {
+  if (muted) return;
+  warnings_.push_back({input_, entry_, resource_, std::string(field), std::move(message)});
+}
+
+std::string path(std::string_view parent, std::string_view child) {
+  if (parent.empty()) return std::string(child);
+  return std::string(parent) + "." + std::string(child);
+}
+
+std::string indexed(std::string_view name, std::size_t index) {
+  return std::string(name) + "[" + std::to_string(index) + "]";
+}
+
+std::string type_mismatch(const char* expected, const Json& found) {
+  return std::string("expected ") + expected + ", found " + json_type_name(found);
+}
+
+const Json* member(const Json& object, std::string_view name) {
+  if (!object.IsObject()) return nullptr;
+  const auto it = object.FindMember(
+      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size())));
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+namespace {
+
+template <typename IsType>
+const Json* typed_member(const Json& object, std::string_view name, std::string_view field,
+                         ReadContext& context, const char* expected, IsType is_type) {
+  const Json* value = member(object, name);
+  if (!value) return nullptr;
+  if (!is_type(*value)) {
+    context.warn(field, type_mismatch(expected, *value) + "; not read");
+    return nullptr;
+  }
+  return value;
+}
+
+}  // namespace
+
+const Json* object_member(const Json& object, std::string_view name, std::string_view field,
+                          ReadContext& context) {
+  return typed_member(object, name, field, context, "object",
+                      [](const Json& v) { return v.IsObject(); });
+}
+
+const Json* array_member(const Json& object, std::string_view name, std::string_view field,
+                         ReadContext& context) {
+  return typed_member(object, name, field, context, "array",
+                      [](const Json& v) { return v.IsArray(); });
+}
+
+std::optional<std::string> string_member(const Json& object, std::string_view name,
+                                         std::string_view field, ReadContext& context) {
+  const Json* value = typed_member(object, name, field, context, "string",
+                                   [](const Json& v) { return v.IsString(); });
+  if (!value) return std::nullopt;
+  return std::string(value->GetString(), value->GetStringLength());
+}
+
+std::optional<double> number_member(const Json& object, std::string_view name,
+                                    std::string_view field, ReadContext& context) {
+  const Json* value = typed_member(object, name, field, context, "number",
+                                   [](const Json& v) { return v.IsNumber(); });
+  if (!value) return std::nullopt;
+  return value->GetDouble();
+}
+
+Coding read_coding(const Json& json, std::string_view field, ReadContext& context) {
+  Coding coding;
+  if (!json.IsObject()) {
+    context.warn(field, type_mismatch("object", json) + "; not read");
+    return coding;
+  }
+  coding.system = string_member(json, "system", path(field, "system"), context).value_or("");
+  coding.code = string_member(json, "code", path(field, "code"), context).value_or("");
+  coding.display = string_member(json, "display", path(field, "display"), context).value_or("");
+  return coding;
+}
+
+CodeableConcept read_codeable_concept(const Json& json, std::string_view field,
+                                      ReadContext& context) {
+  CodeableConcept code;
+  if (!json.IsObject()) {
+    context.warn(field, type_mismatch("object", json) + "; not read");
+    return code;
+  }
+  if (const Json* codings = array_member(json, "coding", path(field, "coding"), context)) {
+    for (rapidjson::SizeType i = 0; i < codings->Size(); ++i) {
+      code.codings.push_back(read_coding((*codings)[i], path(field, indexed("coding", i)), context));
+    }
+  }
+  code.text = string_member(json, "text", path(field, "text"), context).value_or("");
+  return code;
+}
+
+CodeableConcept codeable_concept_member(const Json& object, std::string_view name,
+                                        std::string_view field, ReadContext& context) {
+  const Json* value = member(object, name);
+  if (!value) return {};
+  return read_codeable_concept(*value, field, context);
+}
+
+std::vector<CodeableConcept> codeable_concept_array(const Json& object, std::string_view name,
+                                                    ReadContext& context) {
+  std::vector<CodeableConcept> codes;
+  const Json* array = array_member(object, name, name, context);
+  if (!array) return codes;
+  for (rapidjson::SizeType i = 0; i < array->Size(); ++i) {
+    codes.push_back(read_codeable_concept((*array)[i], indexed(name, i), context));
+  }
+  return codes;
+}
+
+std::vector<std::string> note_texts(const Json& resource, ReadContext& context) {
+  std::vector<std::string> texts;
+  const Json* notes = array_member(resource, "note", "note", context);
+  if (!notes) return texts;
+  for (rapidjson::SizeType i = 0; i < notes->Size(); ++i) {
+    const std::string field = indexed("note", i);
+    const Json& note = (*notes)[i];
+    if (!note.IsObject()) {
+      context.warn(field, type_mismatch("object", note) + "; not read");
+      continue;
+    }
+    if (auto text = string_member(note, "text", path(field, "text"), context)) {
+      texts.push_back(std::move(*text));
+    }
+  }
+  return texts;
+}
+
+CodeMatch resolve_concept(const CodeableConcept& code, std::string_view field,
+                          ReadContext& context) {
+  Resolution resolution = context.terminology().resolve(code);
+  if (resolution.conflict.empty()) return resolution.match;
+  context.warn(field, resolution.conflict + "; the code is not used");
+  return {};
+}
+
+namespace {
+
+std::optional<TimeRange> time_member(const Json& object, std::string_view name,
+                                     std::string_view field, ReadContext& context,
+                                     TimeParse (*parse)(std::string_view), const char* kind) {
+  const auto text = string_member(object, name, field, context);
+  if (!text) return std::nullopt;
+  TimeParse parsed = parse(*text);
+  if (!parsed.range) {
+    context.warn(field, std::string("invalid ") + kind + " '" + *text + "': " + parsed.error);
+  }
+  return parsed.range;
+}
+
+}  // namespace
+
+std::optional<TimeRange> datetime_member(const Json& object, std::string_view name,
+                                         std::string_view field, ReadContext& context) {
+  return time_member(object, name, field, context, parse_datetime, "dateTime");
+}
+
+std::optional<TimeRange> instant_member(const Json& object, std::string_view name,
+                                        std::string_view field, ReadContext& context) {
+  return time_member(object, name, field, context, parse_instant, "instant");
+}
+
+PeriodRead read_period(const Json& period, std::string_view field, ReadContext& context) {
+  PeriodRead read;
+  if (!period.IsObject()) {
+    context.warn(field, type_mismatch("object", period) + "; not read");
+    read.unusable = true;
+    return read;
+  }
+  read.start = datetime_member(period, "start", path(field, "start"), context);
+  read.end = datetime_member(period, "end", path(field, "end"), context);
+  read.unusable = (member(period, "start") && !read.start) || (member(period, "end") && !read.end);
+  if (read.start && read.end && read.end->latest < read.start->earliest) {
+    context.warn(field, "ends before it starts; not used");
+    read.unusable = true;
+  }
+  if (!read.unusable && !read.start && !read.end) {
+    context.warn(field, "has neither start nor end");
+    read.unusable = true;
+  }
+  return read;
+}
+
+ChoiceTime read_choice_time(const Json& resource, std::string_view prefix, bool allow_instant,
+                            ReadContext& context) {
+  ChoiceTime choice;
+  const std::string date_time = std::string(prefix) + "DateTime";
+  const std::string period = std::string(prefix) + "Period";
+  const std::string instant = std::string(prefix) + "Instant";
+  if (member(resource, date_time)) {
+    choice.charted = true;
+    choice.time = datetime_member(resource, date_time, date_time, context);
+  } else if (const Json* value = member(resource, period)) {
+    choice.charted = true;
+    const PeriodRead read = read_period(*value, period, context);
+    if (!read.unusable) choice.time = read.start ? read.start : read.end;
+  } else if (allow_instant && member(resource, instant)) {
+    choice.charted = true;
+    choice.time = instant_member(resource, instant, instant, context);
+  } else {
+    // Timing, Age, Range, String: legitimate FHIR, but not a point we can place.
+    for (const char* other : {"Timing", "Age", "Range", "String"}) {
+      const std::string name = std::string(prefix) + other;
+      if (member(resource, name)) {
+        choice.charted = true;
+        context.warn(name, "is not read; only " + date_time + " and " + period + " are");
+      }
+    }
+  }
+  return choice;
+}
+
+std::optional<std::string> read_status_code(const Json& resource, ReadContext& context) {
+  if (!member(resource, "status")) {
+    context.warn("status", "missing (FHIR requires it); status taken as unknown");
+    return std::nullopt;
+  }
+  return string_member(resource, "status", "status", context);
+}
+
+std::optional<ChartedQuantity> read_quantity(const Json& json, std::string_view field,
+                                             std::string_view site_unit, ReadContext& context) {
+  if (!json.IsObject()) {
+    context.warn(field, type_mismatch("object", json) + "; not read");
+    return std::nullopt;
+  }
+  const Json* value = member(json, "value");
+  if (!value) {
+    context.warn(path(field, "value"), "missing; not read");
+    return std::nullopt;
+  }
+  if (!value->IsNumber()) {
+    context.warn(path(field, "value"), type_mismatch("number", *value) + "; not read");
+    return std::nullopt;
+  }
+  if (auto comparator = string_member(json, "comparator", path(field, "comparator"), context)) {
+    context.warn(path(field, "comparator"),
+                 "'" + *comparator + "' makes the value a bound, not a measurement; not read");
+    return std::nullopt;
+  }
+  ChartedQuantity quantity;
+  quantity.value = value->GetDouble();
+  const auto system = string_member(json, "system", path(field, "system"), context);
+  const auto code = string_member(json, "code", path(field, "code"), context);
+  const auto unit = string_member(json, "unit", path(field, "unit"), context);
+  const bool ucum_code = code && !code->empty() && (!system || *system == kUcum);
+  if (ucum_code) {
+    quantity.ucum = *code;
+    quantity.charted_unit = *code;
+    return quantity;
+  }
+  quantity.charted_unit = unit ? *unit : code.value_or("");
+  if (!code && !site_unit.empty()) {
+    // The site map says how this code's values are charted; a printed unit
+    // that says otherwise is a contradiction, not a preference.
+    const auto shown = unit ? ucum_from_display(*unit) : std::nullopt;
+    if (shown && *shown != site_unit) {
+      context.warn(path(field, "unit"), "unit '" + *unit + "' contradicts the site map unit '" +
+                                            std::string(site_unit) + "'; not read");
+      return std::nullopt;
+    }
+    quantity.ucum = site_unit;
+    if (quantity.charted_unit.empty()) quantity.charted_unit = site_unit;
+    return quantity;
+  }
+  if (unit) {
+    if (auto mapped = ucum_from_display(*unit)) quantity.ucum = *mapped;
+  }
+  return quantity;
+}
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+std::optional<ReferenceTarget> parse_reference(std::string_view reference) {
+  if (reference.starts_with("urn:uuid:") || reference.starts_with("urn:oid:")) {
+    return ReferenceTarget{{}, {}, std::string(reference)};
+  }
+  if (reference.empty() || reference.front() == '#' ||
+      reference.find('?') != std::string_view::npos) {
+    return std::nullopt;  // contained, or a conditional (search) reference
+  }
+  if (const auto history = reference.find("/_history/"); history != std::string_view::npos) {
+    reference = reference.substr(0, history);
+  }
+  const auto last = reference.rfind('/');
+  if (last == std::string_view::npos || last == 0 || last + 1 == reference.size()) {
+    return std::nullopt;
+  }
+  const auto before = reference.rfind('/', last - 1);
+  const auto type_begin = before == std::string_view::npos ? 0 : before + 1;
+  ReferenceTarget target;
+  target.type = std::string(reference.substr(type_begin, last - type_begin));
+  target.id = std::string(reference.substr(last + 1));
+  if (target.type.empty() || target.type.front() < 'A' || target.type.front() > 'Z') {
+    return std::nullopt;
+  }
+  return target;
+}
+
+}  // namespace fhir::detail

@@ -1,0 +1,207 @@
+#pragma once
+// Internal to the intake: typed access to a FHIR resource's JSON that turns
+// every missing, mistyped or unreadable field into a Warning naming it.
+//
+// Every accessor checks the JSON type before reading, so a hostile document
+// can only produce warnings, never undefined behaviour.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "fhir/coding.h"
+#include "fhir/resources.h"
+#include "fhir/terminology.h"
+#include "fhir/time.h"
+#include "fhir/warning.h"
+
+namespace fhir::detail {
+
+using Json = rapidjson::Value;
+
+// Where the resource being read came from, and where its warnings go.
+class ReadContext {
+ public:
+  ReadContext(const Terminology& terminology, std::string input, std::size_t entry,
+              std::vector<Warning>& warnings)
+      : terminology_(terminology), input_(std::move(input)), entry_(entry), warnings_(warnings) {}
+
+  const Terminology& terminology() const { return terminology_; }
+  const std::string& input() const { return input_; }
+  std::size_t entry() const { return entry_; }
+  void set_resource(std::string label) { resource_ = std::move(label); }
+
+  void warn(std::string_view field, std::string message);
+
+  // Values of observations whose code nobody reads are kept as charted; their
+  // problems would only bury the warnings that matter.
+  bool muted = false;
+
+ private:
+  const Terminology& terminology_;
+  std::string input_;
+  std::size_t entry_;
+  std::string resource_;
+  std::vector<Warning>& warnings_;
+};
+
+// Joins FHIRPath-like segments: path("component[2]", "valueQuantity").
+std::string path(std::string_view parent, std::string_view child);
+std::string indexed(std::string_view name, std::size_t index);
+
+// Members of a JSON object. Absent: nullptr, silently. Present with the wrong
+// JSON type: nullptr and a warning naming `field` and both types.
+const Json* member(const Json& object, std::string_view name);
+const Json* object_member(const Json& object, std::string_view name, std::string_view field,
+                          ReadContext& context);
+const Json* array_member(const Json& object, std::string_view name, std::string_view field,
+                         ReadContext& context);
+std::optional<std::string> string_member(const Json& object, std::string_view name,
+                                         std::string_view field, ReadContext& context);
+std::optional<double> number_member(const Json& object, std::string_view name,
+                                    std::string_view field, ReadContext& context);
+
+// "expected string, found number".
+std::string type_mismatch(const char* expected, const Json& found);
+
+Coding read_coding(const Json& json, std::string_view field, ReadContext& context);
+CodeableConcept read_codeable_concept(const Json& json, std::string_view field,
+                                      ReadContext& context);
+CodeableConcept codeable_concept_member(const Json& object, std::string_view name,
+                                        std::string_view field, ReadContext& context);
+std::vector<CodeableConcept> codeable_concept_array(const Json& object, std::string_view name,
+                                                    ReadContext& context);
+std::vector<std::string> note_texts(const Json& resource, ReadContext& context);
+
+// The terminology's reading of a code. A conflict (codings meaning different
+// things) is warned about and yields no meaning: which coding is right is not
+// ours to guess.
+CodeMatch resolve_concept(const CodeableConcept& code, std::string_view field,
+                          ReadContext& context);
+
+// FHIR date/dateTime and instant members; an unparsable value is a warning
+// naming the field and the parse error.
+std::optional<TimeRange> datetime_member(const Json& object, std::string_view name,
+                                         std::string_view field, ReadContext& context);
+std::optional<TimeRange> instant_member(const Json& object, std::string_view name,
+                                        std::string_view field, ReadContext& context);
+
+struct PeriodRead {
+  std::optional<TimeRange> start;
+  std::optional<TimeRange> end;
+  bool unusable = false;  // a boundary was charted but could not be read
+};
+PeriodRead read_period(const Json& period, std::string_view field, ReadContext& context);
+
+// A choice-type time ("effective", "performed", "occurrence"): [x]DateTime,
+// [x]Period (its start, else its end) and, when allowed, [x]Instant.
+struct ChoiceTime {
+  std::optional<TimeRange> time;
+  bool charted = false;  // some form was present, even if it could not be used
+};
+ChoiceTime read_choice_time(const Json& resource, std::string_view prefix, bool allow_instant,
+                            ReadContext& context);
+
+// Status codes: the table lists a resource's code system. Missing status is a
+// warning (FHIR requires it); an unlisted code is a warning and `unknown`.
+template <typename Status>
+struct StatusCode {
+  std::string_view code;
+  Status status;
+};
+
+std::optional<std::string> read_status_code(const Json& resource, ReadContext& context);
+
+template <typename Status, std::size_t N>
+Status read_status(const Json& resource, const StatusCode<Status> (&table)[N], Status unknown,
+                   ReadContext& context) {
+  const auto code = read_status_code(resource, context);
+  if (!code) return unknown;
+  for (const auto& entry : table) {
+    if (entry.code == *code) return entry.status;
+  }
+  context.warn("status", "unknown status code '" + *code + "'; status taken as unknown");
+  return unknown;
+}
+
+// A Quantity as charted: its UCUM unit when one can be named without guessing.
+struct ChartedQuantity {
+  double value = 0;
+  std::string ucum;          // empty when the unit is not a UCUM code we can name
+  std::string charted_unit;  // the code or printable unit as sent, for messages
+};
+
+// `site_unit` (from a site terminology map) applies when the Quantity carries
+// no unit code. A comparator ("<5") makes the number a bound, not a value:
+// warned and not read.
+std::optional<ChartedQuantity> read_quantity(const Json& json, std::string_view field,
+                                             std::string_view site_unit, ReadContext& context);
+
+// "%g" without trailing noise: 45, 38.5, 0.25.
+std::string format_number(double value);
+
+// A reference's target: "Type/id" (relative, absolute, with or without
+// /_history/n) or a bundle-local URN ("urn:uuid:...") to look up by fullUrl.
+struct ReferenceTarget {
+  std::string type;
+  std::string id;
+  std::string urn;  // set instead of type/id for urn:uuid: and urn:oid:
+};
+std::optional<ReferenceTarget> parse_reference(std::string_view reference);
+
+// The Medication referenced or coded by medication[x]. A reference to a
+// contained Medication is resolved here; one to a bundled Medication is left
+// in `pending_reference` for Intake::finish().
+struct MedicationChoice {
+  CodeableConcept code;
+  std::string pending_reference;
+};
+MedicationChoice read_medication_choice(const Json& resource, ReadContext& context);
+
+// The Medication resources themselves, kept only to resolve references.
+struct MedicationCode {
+  CodeableConcept code;
+};
+
+// One resource as read from one input, before deduplication and before its
+// subject and medication references are resolved. `resource` holds
+// std::monostate when the resource was identified but cannot be used: it still
+// supersedes older versions of itself.
+using AnyResource = std::variant<std::monostate, Patient, Observation, MedicationAdministration,
+                                 MedicationRequest, ServiceRequest, DiagnosticReport, Procedure,
+                                 MedicationCode>;
+
+struct ReadResource {
+  std::string type;
+  std::string id;
+  VersionInfo version;
+  Origin origin;
+  std::size_t input_index = 0;
+  std::uint64_t content_hash = 0;
+  std::optional<std::string> subject_reference;  // empty when the type has no subject
+  std::string medication_reference;              // pending bundled Medication
+  AnyResource resource;
+  std::vector<Warning> warnings;
+};
+
+// Per-type readers: fill `out.resource` (std::monostate when unusable).
+void read_patient(const Json& json, ReadResource& out, ReadContext& context);
+void read_observation(const Json& json, ReadResource& out, ReadContext& context);
+void read_medication_administration(const Json& json, ReadResource& out, ReadContext& context);
+void read_medication_request(const Json& json, ReadResource& out, ReadContext& context);
+void read_medication(const Json& json, ReadResource& out, ReadContext& context);
+void read_service_request(const Json& json, ReadResource& out, ReadContext& context);
+void read_diagnostic_report(const Json& json, ReadResource& out, ReadContext& context);
+void read_procedure(const Json& json, ReadResource& out, ReadContext& context);
+
+// Dose canonicalisation shared by administrations and requests: mass in mg,
+// dose per weight in mg/kg, U as U, anything else as charted.
+std::optional<Dose> read_dose(const Json& quantity, std::string_view field, ReadContext& context);
+
+}  // namespace fhir::detail
