@@ -272,6 +272,30 @@ void sort_record(PatientRecord& record) {
   sort_by(record.procedures, [](const Procedure& p) { return sort_key(p.performed); });
 }
 
+// Codes of standard systems we do not read are expected (an EHR sends many);
+// observations coded only in a local system usually are flowsheet rows that
+// need a site terminology map, so they are counted and said once.
+void report_unmapped_local_codes(PatientRecord& record) {
+  std::map<std::string, std::size_t> count_by_system;
+  for (const Observation& observation : record.observations) {
+    if (observation.meaning != Concept::unknown || observation.code.codings.empty()) continue;
+    bool standard = false;
+    for (const Coding& coding : observation.code.codings) {
+      standard = standard || coding.system == kLoinc || coding.system == kSnomed ||
+                 coding.system == kProjectSystem;
+    }
+    if (!standard) ++count_by_system[observation.code.codings.front().system];
+  }
+  for (const auto& [system, count] : count_by_system) {
+    Warning warning;
+    warning.field = "code";
+    warning.message = std::to_string(count) + " Observation(s) coded only in '" + system +
+                      "' are not recognised; if they chart ICE, neurological findings, vitals "
+                      "or oxygen, map them with a site terminology map (docs/terminology.md)";
+    record.warnings.push_back(std::move(warning));
+  }
+}
+
 void append(std::vector<Warning>& to, std::vector<Warning>& from) {
   to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
   from.clear();
@@ -320,7 +344,10 @@ IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarn
     append(record.warnings, read.warnings);
     file(read, *patient, record);
   }
-  for (auto& [id, record] : result.patients) sort_record(record);
+  for (auto& [id, record] : result.patients) {
+    sort_record(record);
+    report_unmapped_local_codes(record);
+  }
   std::stable_sort(unfiled.begin(), unfiled.end(), [](const InputWarning& a, const InputWarning& b) {
     return std::tie(a.input_index, a.warning.entry) < std::tie(b.input_index, b.warning.entry);
   });

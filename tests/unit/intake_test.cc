@@ -495,3 +495,21 @@ TEST_CASE("warnings not filed under a patient are listed by input, then entry") 
   CHECK(result.warnings[1].entry == 2);  // the observation without subject
   CHECK(result.warnings[2].input == "second.ndjson");
 }
+
+TEST_CASE("observations coded only in a local system are counted and said once per patient") {
+  const auto local = [](const char* id, const char* code) {
+    return std::string(R"({"resourceType": "Observation", "id": ")") + id +
+           R"(", "status": "final", "subject": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": "urn:oid:1.2.3.4", "code": ")" + code +
+           R"("}]}, "effectiveDateTime": "2026-03-01T08:00:00Z", "valueInteger": 7})";
+  };
+  const auto unknown_loinc = R"({"resourceType": "Observation", "id": "hr", "status": "final",
+      "subject": {"reference": "Patient/p1"},
+      "code": {"coding": [{"system": "http://loinc.org", "code": "99999-9"}]},
+      "effectiveDateTime": "2026-03-01T08:00:00Z", "valueInteger": 7})";
+  const auto result = read_json(bundle({local("a", "ICE1"), local("b", "ICE2"), unknown_loinc}));
+  const auto& warnings = patient(result, "p1").warnings;
+  INFO(describe(warnings));
+  CHECK(count_warnings(warnings, "code", "2 Observation(s) coded only in 'urn:oid:1.2.3.4'") == 1);
+  CHECK(count_warnings(warnings, "code", "http://loinc.org") == 0);
+}
