@@ -6,6 +6,7 @@
 // sees exactly the cards an EHR would.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cards/card.h"
@@ -15,6 +16,13 @@
 #include "fhir/record.h"
 
 namespace icans {
+
+namespace rule {
+// Beside the protocol's card rules (cards/protocol.h): an in-scope patient
+// whose grade cannot be determined is told what is missing, never met with
+// silence. It has no protocol section: it is not a choice a site makes.
+inline constexpr std::string_view kCannotGrade = "cards.cannot-grade";
+}  // namespace rule
 
 struct RecommendContext {
   // "patient-view", "order-select" or "order-sign".

@@ -32,6 +32,8 @@ struct HttpResponse {
   std::string body;
 };
 
+// Called concurrently from the server's threads. An exception it throws
+// becomes a generic 500 (its text is logged, never sent).
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
@@ -52,7 +54,8 @@ class HttpServer {
                                            std::string& error);
   ~HttpServer();
   int port() const;  // the bound port
-  // Serves until stop(); returns after in-flight requests finish.
+  // Serves until stop(); returns after in-flight requests finish (an idle
+  // kept-alive connection may add up to 2 s). Call once.
   void run();
   // Safe from a signal-handling thread: stops accepting, lets requests finish.
   void stop();
@@ -85,8 +88,12 @@ struct HttpGetResult {
   std::string error;     // connection, timeout or size problems; never contains header values
 };
 
-// One GET of an absolute http(s) URL, following no redirects. The body is
-// cut off (error set) beyond `max_bytes`.
+// One GET of an absolute http(s) URL, following no redirects (a 3xx is
+// returned as such). The URL is sent exactly as given: percent-encode query
+// values (a '+' in a time zone offset as %2B). `timeout` bounds connecting
+// and the whole exchange (not name resolution). Beyond `max_bytes` the body is cut off (error set; status and
+// the first max_bytes kept). HTTPS verifies the server's certificate against
+// the system's trusted CAs.
 HttpGetResult http_get(const std::string& url, const HttpHeaders& headers,
                        std::chrono::milliseconds timeout, std::size_t max_bytes);
 

@@ -47,7 +47,8 @@ struct FeedbackRecord {
 class Store {
  public:
   // Opens (creating if needed) the database at `path` and its schema.
-  // Returns nullptr with `error` set when it cannot.
+  // Returns nullptr with `error` set when it cannot. `path` may be a SQLite
+  // URI ("file:/var/lib/icans/audit.db?mode=ro" opens read-only).
   static std::unique_ptr<Store> open(const std::string& path, std::string& error);
   ~Store();
   Store(const Store&) = delete;
