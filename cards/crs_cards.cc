@@ -61,7 +61,7 @@ void add_tocilizumab_card(const CardInputs& in, const SteroidPlan& plan, std::ve
     const std::string per_kg = dose.dose.mg && shown.dose_mg_per_kg ? " (" + dose.dose.explanation + ")" : "";
     if (dose.orderable()) {
       summary = fit_summary({label + ": " + drug + per_kg + pairing, label + ": " + drug + pairing});
-      add_paragraph(detail, "**Decision:** give " + drug + per_kg + " now, one dose; repeat only if there is no " +
+      add_paragraph(detail, "**The protocol suggests:** give " + drug + per_kg + " now, one dose; repeat only if there is no " +
                                 "improvement, as the protocol allows.");
       std::string error;
       action = medication_action(in, dose, "CRS grade " + std::to_string(grade), crs_code(in.protocol, grade), error);
@@ -70,7 +70,7 @@ void add_tocilizumab_card(const CardInputs& in, const SteroidPlan& plan, std::ve
     } else {
       summary = fit_summary({label + ": tocilizumab indicated; " + short_block_reason(dose),
                              "CRS grade " + std::to_string(grade) + ": tocilizumab; " + short_block_reason(dose)});
-      add_paragraph(detail, "**Decision:** tocilizumab is indicated (" + label + "), but no dose is proposed now.");
+      add_paragraph(detail, "**The protocol suggests:** tocilizumab is indicated (" + label + "), but no dose is proposed now.");
     }
     if (with_icans) {
       add_paragraph(detail, "**" + icans_label(evaluation) + " coexists:** give tocilizumab together with the " +
@@ -85,7 +85,7 @@ void add_tocilizumab_card(const CardInputs& in, const SteroidPlan& plan, std::ve
       rule += " (grade " + std::to_string(crs.tocilizumab.from_crs_grade_with_icans) + " when ICANS coexists)";
     }
     if (!crs.tocilizumab.enabled) rule = "Tocilizumab is switched off in this protocol";
-    add_paragraph(detail, "**Decision:** supportive care (antipyretics, fluids) and close monitoring. " + rule + ".");
+    add_paragraph(detail, "**The protocol suggests:** supportive care (antipyretics, fluids) and close monitoring. " + rule + ".");
   }
   if (grade >= 3 && plan.owner == SteroidOwner::icans && plan.crs.card && !plan.crs.regimen.empty()) {
     if (const Regimen* steroid = find_regimen(in.protocol, plan.crs.regimen)) {

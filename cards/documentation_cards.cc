@@ -81,7 +81,7 @@ void add_documentation_card(const CardInputs& in, std::vector<Card>& cards) {
   }
 
   std::string detail;
-  add_paragraph(detail, "**Decision:** record the grade as a " + documentation.verification_status +
+  add_paragraph(detail, "**The protocol suggests:** record the grade as a " + documentation.verification_status +
                             " diagnosis in ICD-10-CM, with " + documentation.coded_first.code + " coded first.");
   add_bullets(detail, "Codes", lines);
   add_paragraph(detail, "Coded in ICD-10-CM only: the project's CodeSystem has no codes for ICANS or CRS grades.");

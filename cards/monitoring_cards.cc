@@ -73,19 +73,19 @@ void add_monitoring_card(const CardInputs& in, std::vector<Card>& cards) {
   if (!last) {
     summary = fit_summary({tool + " assessment overdue: none charted; assess now, then " + cadence,
                            tool + " assessment overdue: none charted; assess now"});
-    add_paragraph(detail, "**Decision:** assess " + tool + " now: none is charted up to " + format_time(evaluation.at) +
+    add_paragraph(detail, "**The protocol suggests:** assess " + tool + " now: none is charted up to " + format_time(evaluation.at) +
                               " (day " + std::to_string(day) + ").");
   } else if (overdue) {
     summary = fit_summary({tool + " assessment overdue: last " + format_hours(age_hours) + " ago; assess " + cadence,
                            tool + " assessment overdue: last " + format_hours(age_hours) + " ago; assess now"});
-    add_paragraph(detail, "**Decision:** assess " + tool + " now. The last assessment was at " +
+    add_paragraph(detail, "**The protocol suggests:** assess " + tool + " now. The last assessment was at " +
                               time_and_age(*last, evaluation.at) + " (" + resource + "), longer ago than " +
                               format_hours(every) + ".");
   } else {
     const fhir::Instant next = *last + static_cast<fhir::Instant>(every * fhir::kMillisPerHour);
     summary = fit_summary({tool + " every " + format_hours(every) + " while " + why + ": next by " + format_time(next),
                            tool + " every " + format_hours(every) + ": next by " + format_time(next)});
-    add_paragraph(detail, "**Decision:** assess " + tool + " " + cadence + ". Last assessment " +
+    add_paragraph(detail, "**The protocol suggests:** assess " + tool + " " + cadence + ". Last assessment " +
                               time_and_age(*last, evaluation.at) + " (" + resource + "); next by " +
                               format_time(next) + ".");
   }

@@ -25,7 +25,7 @@ void add_other_causes_card(const CardInputs& in, std::vector<Card>& cards) {
   if (lines.empty()) return;
 
   std::string detail;
-  add_paragraph(detail, "**Decision:** rule out other causes of the neurological findings; ASTCT 2019 grades them as "
+  add_paragraph(detail, "**The protocol suggests:** rule out other causes of the neurological findings; ASTCT 2019 grades them as "
                         "ICANS only when no other cause explains them.");
   add_bullets(detail, "Check", lines);
   std::vector<std::string> acting;

@@ -126,9 +126,9 @@ void add_prophylaxis_card(const CardInputs& in, std::vector<Card>& cards) {
   const std::string none_running = "No levetiracetam order is active and none was given in the last " +
                                    format_hours(prophylaxis.active_if_dose_within_hours) + ".";
   if (plan.dosing.dosing) {
-    add_paragraph(detail, "**Decision:** start " + phrase + " as seizure prophylaxis (" + why + "). " + none_running);
+    add_paragraph(detail, "**The protocol suggests:** start " + phrase + " as seizure prophylaxis (" + why + "). " + none_running);
   } else {
-    add_paragraph(detail, "**Decision:** levetiracetam prophylaxis is indicated (" + why + "), but no dose is " +
+    add_paragraph(detail, "**The protocol suggests:** levetiracetam prophylaxis is indicated (" + why + "), but no dose is " +
                               "proposed for this patient (the protocol's adult regimen is " + phrase + "). " +
                               none_running);
   }

@@ -178,7 +178,7 @@ void add_steroid_card(const CardInputs& in, const SteroidChoice& choice, const S
   if (!regimen) {
     summary = fit_summary({spec.label + ": supportive care, no corticosteroid per protocol",
                            spec.label + ": no corticosteroid per protocol"});
-    add_paragraph(detail, "**Decision:** no corticosteroid at " + choice.basis + " under this protocol; " +
+    add_paragraph(detail, "**The protocol suggests:** no corticosteroid at " + choice.basis + " under this protocol; " +
                               "supportive care and close neurological monitoring.");
     add_paragraph(detail, choice.note);
   } else {
@@ -191,11 +191,11 @@ void add_steroid_card(const CardInputs& in, const SteroidChoice& choice, const S
     if (!spec.covered_by.empty()) {
       summary = fit_summary({spec.label + ": corticosteroid covered by " + spec.covered_by,
                              spec.label + ": see the stronger corticosteroid card"});
-      add_paragraph(detail, "**Decision:** " + choice.basis + " calls for " + phrase + ", but " + spec.covered_by +
+      add_paragraph(detail, "**The protocol suggests:** " + choice.basis + " calls for " + phrase + ", but " + spec.covered_by +
                                 " is the more intense regimen and covers it: no separate order here.");
     } else if (plan.orderable()) {
       summary = fit_summary({spec.label + ": " + verb + phrase, capitalized(verb + phrase) + " (" + choice.basis + ")"});
-      add_paragraph(detail, "**Decision:** " + capitalized(verb) + (choice.consider ? "" : "give ") + phrase + " (" +
+      add_paragraph(detail, "**The protocol suggests:** " + capitalized(verb) + (choice.consider ? "" : "give ") + phrase + " (" +
                                 choice.basis + ").");
       std::string error;
       action = medication_action(in, plan, choice.basis, spec.reason_code, error);
@@ -206,12 +206,12 @@ void add_steroid_card(const CardInputs& in, const SteroidChoice& choice, const S
       // patient of unknown age): it would read as the dose to give.
       summary = fit_summary({spec.label + ": corticosteroid indicated; " + short_block_reason(plan),
                              spec.label + ": " + short_block_reason(plan)});
-      add_paragraph(detail, "**Decision:** " + choice.basis + " calls for a corticosteroid (the protocol's adult " +
+      add_paragraph(detail, "**The protocol suggests:** " + choice.basis + " calls for a corticosteroid (the protocol's adult " +
                                 "regimen is " + phrase + "); no dose is proposed for this patient.");
     } else {
       summary = fit_summary({spec.label + ": " + phrase + "; " + short_block_reason(plan),
                              spec.label + ": " + short_block_reason(plan)});
-      add_paragraph(detail, "**Decision:** " + choice.basis + " calls for " + phrase + "; nothing to order now.");
+      add_paragraph(detail, "**The protocol suggests:** " + choice.basis + " calls for " + phrase + "; nothing to order now.");
     }
     add_paragraph(detail, choice.note);
     add_paragraph(detail, escalation_note(in, *regimen));
@@ -253,7 +253,7 @@ void add_taper_card(const CardInputs& in, std::vector<Card>& cards) {
   const Evaluation& evaluation = in.evaluation;
   std::vector<std::string> sources = taper.sources;
   std::string detail;
-  add_paragraph(detail, "**Decision:** " + taper.text);
+  add_paragraph(detail, "**The protocol suggests:** " + taper.text);
   std::string summary_step;
   std::optional<Action> action;
   std::string order_label;

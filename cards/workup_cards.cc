@@ -121,7 +121,7 @@ void add_workup_card(const CardInputs& in, std::vector<Card>& cards) {
 
   const std::string label = icans_label(evaluation);
   std::string detail;
-  add_paragraph(detail, "**Decision:** work-up for ICANS grade " + std::to_string(*grade) + ".");
+  add_paragraph(detail, "**The protocol suggests:** work-up for ICANS grade " + std::to_string(*grade) + ".");
   add_bullets(detail, "To order", proposed_lines);
   add_bullets(detail, "Already ordered or done", existing_lines);
   add_bullets(detail, "Later", waiting_lines);

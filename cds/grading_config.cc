@@ -60,6 +60,7 @@ void check_effect_hours(const GradingConfig& config, std::vector<std::string>& p
 
 void check_thresholds(const GradingConfig& config, std::vector<std::string>& problems) {
   check_not_negative("pediatric_cutoff_years", config.pediatric_cutoff_years, problems);
+  check_positive("scope_days_after_infusion", config.scope_days_after_infusion, problems);
   if (!(config.fever_celsius >= kMinFeverCelsius && config.fever_celsius <= kMaxFeverCelsius)) {
     problems.push_back("fever_celsius must be between " + number(kMinFeverCelsius) + " and " +
                        number(kMaxFeverCelsius) + " Cel (got " + number(config.fever_celsius) +

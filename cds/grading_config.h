@@ -24,6 +24,13 @@ struct GradingConfig {
   // protocol are written for CAR-T; sites opt in.
   bool include_t_cell_engagers = false;
 
+  // Days after the first infusion during which the patient is graded. A
+  // fever long after the cell therapy is far more likely infection than CRS;
+  // without a horizon a septic patient infused last year would get CRS
+  // advice. Late neurotoxicity exists (e.g. after ciltacabtagene), so sites
+  // may widen it.
+  double scope_days_after_infusion = 30;
+
   // CAPD instead of ICE below this age at T (ASCO 2021: "younger than 12").
   double pediatric_cutoff_years = 12;
 

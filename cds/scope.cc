@@ -75,6 +75,15 @@ Scope find_scope(const fhir::PatientRecord& record, fhir::Instant at, const Grad
     if (!first || candidate.time.earliest < first->time.earliest) first = &candidate;
   }
   if (first) {
+    const auto horizon =
+        static_cast<fhir::Instant>(config.scope_days_after_infusion * fhir::kMillisPerDay);
+    if (at > first->time.earliest + horizon) {
+      scope.reason = std::string(fhir::concept_info(first->product).display) + " (" +
+                     first->resource + ") was more than " +
+                     std::to_string(static_cast<int>(config.scope_days_after_infusion)) +
+                     " days ago, beyond the configured grading horizon";
+      return scope;
+    }
     if (!first->time.exact()) {
       scope.warnings.push_back(first->resource +
                                ": infusion time is imprecise; day 0 taken as its earliest instant " +

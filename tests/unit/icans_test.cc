@@ -511,3 +511,42 @@ TEST_CASE("A preliminary assessment is used with a warning", "[icans]") {
   CHECK(grade(record, warnings).grade.grade == 2);
   CHECK(any_contains(warnings, "preliminary"));
 }
+
+TEST_CASE("ICE item charted twice with different values at one time is not used", "[icans][ice]") {
+  auto record = adult();
+  record.observations.push_back(ice_panel("ice1", "2026-03-06T08:00:00Z", full_ice(1, 1, 1, 1, 3, 1, 1, 1)));
+  record.observations.push_back(score("dup", Concept::ice_writing, "2026-03-06T08:00:00Z", 0));
+  std::vector<std::string> warnings;
+  auto result = grade(record, warnings);
+  CHECK_FALSE(result.assessment.score);
+  CHECK(any_contains(warnings, "ice-writing charted twice with different values"));
+}
+
+TEST_CASE("ICE and CAPD charted at the same time are contradictory and not used", "[icans][ice]") {
+  auto record = adult();
+  record.observations.push_back(score("ice1", Concept::ice_total, "2026-03-06T08:00:00Z", 9));
+  record.observations.push_back(score("capd1", Concept::capd_total, "2026-03-06T08:00:00Z", 12));
+  std::vector<std::string> warnings;
+  CHECK_FALSE(grade(record, warnings).grade.grade);
+  CHECK(any_contains(warnings, "mixes ICE and CAPD"));
+}
+
+TEST_CASE("Incomplete items beside a charted total: the total is used and said to be unchecked", "[icans][ice]") {
+  auto record = adult();
+  auto items = full_ice(1, 1, 1, 1, 3, 1, 1, 1);
+  items.pop_back();  // attention missing
+  record.observations.push_back(ice_panel("ice1", "2026-03-06T08:00:00Z", items, 6));
+  std::vector<std::string> warnings;
+  auto result = grade(record, warnings);
+  CHECK(result.assessment.score == 6);
+  CHECK(result.assessment.missing_items == std::vector<std::string>{"ice-attention"});
+  CHECK(any_contains(warnings, "the charted total 6 is used but cannot be checked"));
+}
+
+TEST_CASE("Age unknown: ICE or CAPD used as charted, with a warning", "[icans][capd]") {
+  auto record = adult();
+  record.observations.push_back(score("ice1", Concept::ice_total, "2026-03-06T08:00:00Z", 5));
+  std::vector<std::string> warnings;
+  CHECK(grade(record, warnings, std::nullopt).grade.grade == 2);
+  CHECK(any_contains(warnings, "age unknown"));
+}

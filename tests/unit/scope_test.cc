@@ -86,3 +86,15 @@ TEST_CASE("A date-only infusion starts day 0 at its earliest instant, with a war
   CHECK(scope.therapy->day0 == instant("2026-02-28T10:00:00Z"));  // 2026-03-01T00:00+14:00
   CHECK(scope.warnings.size() == 1);
 }
+
+TEST_CASE("Patients are graded only within the configured horizon after the infusion", "[scope]") {
+  fhir::PatientRecord record;
+  record.procedures.push_back(cell_therapy("p", Concept::axicabtagene_ciloleucel, "2026-03-01T10:00:00Z"));
+  GradingConfig config;
+  CHECK(find_scope(record, instant("2026-03-31T10:00:00Z"), config).therapy);  // day 30
+  const Scope late = find_scope(record, instant("2026-03-31T10:00:01Z"), config);
+  CHECK_FALSE(late.therapy);
+  CHECK(late.reason.find("beyond the configured grading horizon") != std::string::npos);
+  config.scope_days_after_infusion = 120;
+  CHECK(find_scope(record, instant("2026-06-01T10:00:00Z"), config).therapy);
+}
