@@ -5,5 +5,7 @@ namespace icans::cli {
 
 int run_inspect(int argc, char** argv);
 int run_replay(int argc, char** argv);
+int run_serve(int argc, char** argv);
+int run_audit(int argc, char** argv);
 
 }  // namespace icans::cli

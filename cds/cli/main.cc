@@ -19,6 +19,10 @@ const Command kCommands[] = {
      icans::cli::run_inspect},
     {"replay", "grade each patient in FHIR inputs: ICE/CAPD, ICANS and CRS with their evidence",
      icans::cli::run_replay},
+    {"serve", "run the CDS Hooks 2.0 service (discovery, patient-view, order-select, order-sign)",
+     icans::cli::run_serve},
+    {"audit", "print the audit record and feedback the service stored for one card",
+     icans::cli::run_audit},
 };
 
 void print_usage(std::ostream& out) {

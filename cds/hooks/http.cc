@@ -34,6 +34,7 @@
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -261,6 +262,9 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpServerOptions& options,
   auto threads = static_cast<std::size_t>(options.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(options.max_body_bytes);
+  // Without TCP_NODELAY every kept-alive response waits ~40 ms for Nagle's
+  // algorithm against the client's delayed ACK (docs/benchmark.md).
+  server.set_tcp_nodelay(true);
   server.set_read_timeout(options.read_timeout);
   server.set_write_timeout(options.write_timeout);
   server.set_keep_alive_timeout(kKeepAliveTimeoutSeconds);
@@ -408,7 +412,11 @@ std::string describe(httplib::Error error, const HttpUrl& url) {
 
 }  // namespace
 
-HttpGetResult http_get(const std::string& url, const HttpHeaders& headers,
+namespace {
+
+// One GET, or one POST of `body` (as application/json) when `body` is given:
+// the same limits and errors for both.
+HttpGetResult exchange(const std::string& url, const HttpHeaders& headers, const std::string* body,
                        std::chrono::milliseconds timeout, std::size_t max_bytes) {
   using Clock = std::chrono::steady_clock;
   HttpGetResult result;
@@ -498,7 +506,22 @@ HttpGetResult http_get(const std::string& url, const HttpHeaders& headers,
     return true;
   };
 
-  auto response = client->Get(parsed.target, request_headers, on_response, on_body);
+  httplib::Result response{nullptr, httplib::Error::Unknown};
+  if (body) {
+    httplib::Request post;
+    post.method = "POST";
+    post.path = parsed.target;
+    post.headers = request_headers;
+    if (!post.has_header("Content-Type")) post.set_header("Content-Type", "application/json");
+    post.body = *body;
+    post.response_handler = on_response;
+    post.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+      return on_body(data, size);
+    };
+    response = client->send(post);
+  } else {
+    response = client->Get(parsed.target, request_headers, on_response, on_body);
+  }
   {
     std::lock_guard<std::mutex> lock(watchdog_mutex);
     request_done = true;
@@ -523,6 +546,18 @@ HttpGetResult http_get(const std::string& url, const HttpHeaders& headers,
   result.headers.clear();
   for (const auto& [name, value] : response->headers) result.headers.emplace(lower(name), value);
   return result;
+}
+
+}  // namespace
+
+HttpGetResult http_get(const std::string& url, const HttpHeaders& headers,
+                       std::chrono::milliseconds timeout, std::size_t max_bytes) {
+  return exchange(url, headers, nullptr, timeout, max_bytes);
+}
+
+HttpGetResult http_post(const std::string& url, const HttpHeaders& headers, const std::string& body,
+                        std::chrono::milliseconds timeout, std::size_t max_bytes) {
+  return exchange(url, headers, &body, timeout, max_bytes);
 }
 
 }  // namespace icans

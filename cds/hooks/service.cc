@@ -1,0 +1,488 @@
+#include "cds/hooks/service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <iostream>
+#include <stdexcept>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cards/card.h"
+#include "cards/recommend.h"
+#include "cds/evaluate.h"
+#include "cds/hooks/canonical_json.h"
+#include "cds/hooks/feedback.h"
+#include "cds/hooks/fhir_client.h"
+#include "cds/hooks/hook_request.h"
+#include "fhir/intake.h"
+
+namespace icans {
+
+using Clock = std::chrono::steady_clock;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// What one request carries through the router, for the log line.
+struct Service::Call {
+  fhir::Instant arrival = 0;
+  Clock::time_point started;
+  RequestLogEntry log;
+};
+
+namespace {
+
+constexpr std::string_view kServicesPath = "/cds-services";
+constexpr std::string_view kJson = "application/json";
+
+std::string header(const HttpRequest& request, const std::string& name) {
+  const auto found = request.headers.find(name);
+  return found == request.headers.end() ? std::string() : found->second;
+}
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.emplace("Content-Type", std::string(kJson));
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse refuse(int status, std::string_view message, RequestLogEntry& log) {
+  log.error = std::string(message);
+  return json_response(status, error_body(message));
+}
+
+HttpResponse method_not_allowed(std::string_view allow, const std::string& method, RequestLogEntry& log) {
+  HttpResponse response = refuse(405, "method " + method + " is not allowed here (allowed: " +
+                                          std::string(allow) + ")",
+                                 log);
+  response.headers.emplace("Allow", std::string(allow));
+  return response;
+}
+
+bool is_json_content_type(std::string value) {
+  value = value.substr(0, value.find(';'));
+  value.erase(0, value.find_first_not_of(" \t"));
+  value.erase(value.find_last_not_of(" \t") + 1);
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value == kJson;
+}
+
+std::string missing_body(std::string_view message, const std::vector<std::string>& missing) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("error");
+  writer.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  writer.Key("missing");
+  writer.StartArray();
+  for (const auto& item : missing) writer.String(item);
+  writer.EndArray();
+  writer.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string write_json(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  value.Accept(writer);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+// SHA-256 over the request's clinical inputs in canonical form: the hook, the
+// context (draft orders included) and every prefetch value and fetched page
+// read. The access token is not among them.
+std::string inputs_fingerprint(const HookRequest& request, const GatheredData& data) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();  // members in byte order, like canonical_json
+  writer.Key("context");
+  const std::string context = canonical_json(*request.context);
+  writer.RawValue(context.data(), context.size(), rapidjson::kObjectType);
+  writer.Key("hook");
+  writer.String(request.hook);
+  writer.Key("inputs");
+  writer.StartArray();
+  for (const auto& input : data.inputs) {
+    writer.StartObject();
+    writer.Key("name");
+    writer.String(input.name);
+    writer.Key("value");
+    const std::string value = canonical_json(*input.value);
+    writer.RawValue(value.data(), value.size(), rapidjson::kObjectType);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return sha256_hex({buffer.GetString(), buffer.GetSize()});
+}
+
+bool has_prefix_ci(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+}  // namespace
+
+std::string error_body(std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("error");
+  writer.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  writer.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+Service::Service(ServiceConfig config, Store& store, Protocol protocol,
+                 fhir::Terminology terminology, ServiceEnvironment environment)
+    : config_(std::move(config)),
+      store_(store),
+      protocol_(std::move(protocol)),
+      terminology_(std::move(terminology)),
+      environment_(std::move(environment)),
+      log_(environment_.log ? environment_.log
+                            : std::function<void(std::string_view)>([](std::string_view line) {
+                                std::cerr << line << '\n' << std::flush;
+                              })) {
+  if (!environment_.now) {
+    environment_.now = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  if (!environment_.fhir_search) environment_.fhir_search = fhir_search;
+  services_ = service_definitions(config_.grading, protocol_, config_.prefetch_sizes);
+  for (const auto& service : services_) {
+    for (const auto& entry : service.prefetch) {
+      if (auto problem = check_prefetch_template(entry.query, service.hook); !problem.empty()) {
+        throw std::logic_error(service.id + " prefetch " + entry.key + ": " + problem);
+      }
+    }
+  }
+  discovery_body_ = discovery_json(services_);
+}
+
+void Service::log_event(std::string_view event, std::initializer_list<LogField> fields) {
+  log_.line(event_log_line(environment_.now(), event, fields));
+}
+
+HttpResponse Service::handle(const HttpRequest& request) {
+  Call call;
+  call.started = Clock::now();
+  call.arrival = environment_.now();
+  call.log.time = call.arrival;
+  call.log.method = request.method;
+  call.log.path = request.path;
+  HttpResponse response;
+  try {
+    response = route(request, call);
+  } catch (const std::exception& e) {
+    call.log.error = std::string("internal error: ") + e.what();
+    response = json_response(500, error_body("internal error"));
+  }
+  add_cors(request, response);
+  const double seconds = std::chrono::duration<double>(Clock::now() - call.started).count();
+  call.log.status = response.status;
+  call.log.latency_ms = seconds * 1000;
+  metrics_.count_request(call.log.service.empty() ? "unknown" : call.log.service, response.status,
+                         seconds);
+  log_.line(request_log_line(call.log));
+  return response;
+}
+
+HttpResponse Service::route(const HttpRequest& request, Call& call) {
+  std::string path = request.path;
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  // HEAD is GET without the body; the HTTP layer drops the body.
+  const std::string method = request.method == "HEAD" ? std::string("GET") : request.method;
+  auto& log = call.log;
+
+  if (path == kServicesPath) {
+    log.service = "discovery";
+    if (method == "OPTIONS") return preflight(request, "GET, OPTIONS");
+    if (method != "GET") return method_not_allowed("GET, OPTIONS", request.method, log);
+    return json_response(200, discovery_body_);
+  }
+  if (path == "/healthz") {
+    log.service = "healthz";
+    if (method == "OPTIONS") return preflight(request, "GET, OPTIONS");
+    if (method != "GET") return method_not_allowed("GET, OPTIONS", request.method, log);
+    return health();
+  }
+  if (path == "/metrics") {
+    log.service = "metrics";
+    if (method == "OPTIONS") return preflight(request, "GET, OPTIONS");
+    if (method != "GET") return method_not_allowed("GET, OPTIONS", request.method, log);
+    HttpResponse response;
+    response.headers.emplace("Content-Type", std::string(kPrometheusContentType));
+    response.body = metrics_.render();
+    return response;
+  }
+  const std::string prefix = std::string(kServicesPath) + "/";
+  if (path.starts_with(prefix)) {
+    std::string rest = path.substr(prefix.size());
+    bool is_feedback = false;
+    if (const auto slash = rest.find('/'); slash != std::string::npos) {
+      if (rest.substr(slash) != "/feedback") {
+        return refuse(404, "no such endpoint: " + request.path, log);
+      }
+      is_feedback = true;
+      rest.erase(slash);
+    }
+    const ServiceDefinition* service = find_service(services_, rest);
+    if (!service) {
+      return refuse(404, "no CDS service '" + rest + "' (GET /cds-services lists them)", log);
+    }
+    log.service = is_feedback ? service->id + "/feedback" : service->id;
+    if (method == "OPTIONS") return preflight(request, "POST, OPTIONS");
+    if (method != "POST") return method_not_allowed("POST, OPTIONS", request.method, log);
+    if (!is_json_content_type(header(request, "content-type"))) {
+      return refuse(415, "Content-Type must be application/json", log);
+    }
+    return is_feedback ? feedback(*service, request, call) : call_service(*service, request, call);
+  }
+  return refuse(404, "no such endpoint: " + request.path, log);
+}
+
+std::string Service::fhir_server_refused(const std::string& url) const {
+  if (url.empty()) return {};
+  if (config_.fhir_server_https_only && !has_prefix_ci(url, "https://")) {
+    return "fhirServer is not https and the service is configured to send tokens only over https";
+  }
+  if (config_.fhir_server_allow.empty()) return {};
+  for (const auto& prefix : config_.fhir_server_allow) {
+    std::string_view allowed = prefix;
+    while (allowed.ends_with('/')) allowed.remove_suffix(1);
+    // A whole path segment must match: https://ehr.example.org must not
+    // admit https://ehr.example.org.attacker.net.
+    if (has_prefix_ci(url, allowed) &&
+        (url.size() == allowed.size() || url[allowed.size()] == '/')) {
+      return {};
+    }
+  }
+  return "fhirServer is not among the FHIR servers this service is configured to fetch from";
+}
+
+HttpResponse Service::call_service(const ServiceDefinition& service, const HttpRequest& request,
+                                   Call& call) {
+  auto& log = call.log;
+  rapidjson::Document document;
+  HookRequest hook;
+  if (auto error = parse_hook_request(request.body, service.hook, document, hook); !error.empty()) {
+    return refuse(400, error, log);
+  }
+  log.hook_instance = hook.hook_instance;
+  log.patient_id = hook.patient_id;
+
+  FetchPolicy policy;
+  policy.search = environment_.fhir_search;
+  policy.deadline = call.started + config_.fetch_deadline;
+  policy.max_pages = config_.fetch_max_pages;
+  policy.server_refused = fhir_server_refused(hook.fhir_server);
+  GatheredData data =
+      gather_data(service, hook, call.arrival, policy, terminology_, config_.grading);
+  log.fhir_fetches = data.fetches.size();
+  for (const auto& fetch : data.fetches) metrics_.count_fhir_fetch(fetch.result);
+  if (!data.error.empty()) return refuse(400, data.error, log);
+  if (!data.missing_required.empty()) {
+    std::string reasons;
+    for (const auto& reason : data.missing_required) reasons += (reasons.empty() ? "" : "; ") + reason;
+    log.error = "412: " + reasons;
+    return json_response(412, missing_body("the FHIR data needed for grading could not be obtained",
+                                           data.missing_required));
+  }
+
+  // The chart, as replay would read it.
+  fhir::Intake intake(terminology_);
+  for (const auto& input : data.inputs) {
+    if (auto error = intake.add_json_value(*input.value, input.name); !error.empty()) {
+      return refuse(400, error, log);
+    }
+  }
+  fhir::IntakeResult chart = intake.finish();
+  fhir::PatientRecord record;
+  record.patient_id = hook.patient_id;
+  if (auto found = chart.patients.find(hook.patient_id); found != chart.patients.end()) {
+    record = std::move(found->second);
+    chart.patients.erase(found);
+  }
+  for (auto& warning : chart.warnings) record.warnings.push_back(std::move(warning));
+  if (!chart.patients.empty()) {
+    record.warnings.push_back({"prefetch", 0, "", "subject",
+                               "resources of " + std::to_string(chart.patients.size()) +
+                                   " other patient(s) were left out"});
+  }
+
+  RecommendContext context;
+  context.hook = hook.hook;
+  context.uuid_seed = hook.hook_instance;
+  context.missing_data = data.missing_data;
+  if (hook.draft_orders) {
+    fhir::Intake drafts(terminology_);
+    if (auto error = drafts.add_json_value(*hook.draft_orders, "context.draftOrders");
+        !error.empty()) {
+      return refuse(400, error, log);
+    }
+    fhir::IntakeResult read = drafts.finish();
+    for (const auto& [patient, orders] : read.patients) {
+      if (patient != hook.patient_id) {
+        return refuse(400, "context.draftOrders: holds orders for Patient/" + patient +
+                               ", not for context.patientId",
+                      log);
+      }
+    }
+    std::vector<fhir::Warning> warnings = std::move(read.warnings);
+    if (auto found = read.patients.find(hook.patient_id); found != read.patients.end()) {
+      context.draft_medication_requests = std::move(found->second.medication_requests);
+      context.draft_service_requests = std::move(found->second.service_requests);
+      warnings.insert(warnings.end(), found->second.warnings.begin(), found->second.warnings.end());
+    }
+    // Orders of types the cards do not read (NutritionOrder, ...) are not a
+    // gap; an order that could not be read is.
+    for (const auto& warning : warnings) {
+      if (warning.field == "resourceType") continue;
+      context.missing_data.push_back("draft order not fully read: " + fhir::to_string(warning));
+    }
+  }
+
+  const Evaluation evaluation = evaluate(record, call.arrival, config_.grading);
+  Response response;
+  response.cards = recommend(record, evaluation, protocol_, config_.grading, context);
+  if (auto problem = check_response(response); !problem.empty()) {
+    log.error = "internal error: a card failed its checks: " + problem;
+    return json_response(500, error_body("internal error: the cards could not be produced"));
+  }
+
+  if (!response.cards.empty()) {
+    const std::string fingerprint = inputs_fingerprint(hook, data);
+    if (fingerprint.empty()) {
+      log.error = "internal error: SHA-256 of the inputs failed";
+      return json_response(500, error_body("internal error: the audit trail could not be written"));
+    }
+    std::vector<AuditRecord> audit;
+    rapidjson::Document scratch;
+    for (const auto& card : response.cards) {
+      AuditRecord entry;
+      entry.card_uuid = card.uuid;
+      entry.service_id = service.id;
+      entry.hook_instance = hook.hook_instance;
+      entry.issued_at = fhir::format_instant(call.arrival);
+      entry.patient_id = hook.patient_id;
+      entry.icans_grade = evaluation.icans.grade;
+      entry.crs_grade = evaluation.crs.grade;
+      entry.kind = card.kind;
+      entry.rule_ids = card.rule_ids;
+      entry.protocol_version = card.protocol_version.empty() ? protocol_.version : card.protocol_version;
+      entry.engine_version = std::string(kEngineVersion);
+      entry.inputs_sha256 = fingerprint;
+      entry.card_json = write_json(to_json(card, scratch.GetAllocator()));
+      entry.shadow = config_.shadow;
+      audit.push_back(std::move(entry));
+    }
+    if (auto error = store_.record_cards(audit); !error.empty()) {
+      log.error = "internal error: audit write failed: " + error;
+      return json_response(500, error_body("internal error: the audit trail could not be written; "
+                                           "no cards were sent"));
+    }
+    for (const auto& card : response.cards) metrics_.count_card(card.kind, to_string(card.indicator));
+  }
+  log.cards = response.cards.size();
+  if (config_.shadow) {
+    log.shadow = true;
+    response.cards.clear();
+    response.system_actions.clear();
+  }
+  rapidjson::Document body;
+  return json_response(200, write_json(to_json(response, body.GetAllocator())));
+}
+
+HttpResponse Service::feedback(const ServiceDefinition& service, const HttpRequest& request,
+                               Call& call) {
+  auto& log = call.log;
+  std::vector<FeedbackRecord> records;
+  if (auto error = parse_feedback(request.body, service.id, fhir::format_instant(call.arrival), records);
+      !error.empty()) {
+    return refuse(400, error, log);
+  }
+  // Feedback about a card we have no record of is still a fact about the
+  // EHR's user and is kept; the log says so, the audit query shows it.
+  std::size_t unknown = 0;
+  std::size_t other_service = 0;
+  for (const auto& record : records) {
+    std::string error;
+    const auto card = store_.find_card(record.card_uuid, error);
+    if (!error.empty()) {
+      log.error = "internal error: audit lookup failed: " + error;
+      return json_response(500, error_body("internal error: the feedback could not be stored"));
+    }
+    if (!card) {
+      ++unknown;
+    } else if (card->service_id != service.id) {
+      ++other_service;
+    }
+  }
+  if (auto error = store_.record_feedback(records); !error.empty()) {
+    log.error = "internal error: feedback write failed: " + error;
+    return json_response(500, error_body("internal error: the feedback could not be stored"));
+  }
+  for (const auto& record : records) metrics_.count_feedback(record.outcome);
+  std::string note = std::to_string(records.size()) + " feedback entries stored";
+  if (unknown > 0) note += "; " + std::to_string(unknown) + " about cards not in the audit trail";
+  if (other_service > 0) {
+    note += "; " + std::to_string(other_service) + " about cards issued by another service";
+  }
+  log.note = note;
+  return json_response(200, "{}");
+}
+
+HttpResponse Service::health() {
+  std::string error;
+  store_.find_card("00000000-0000-0000-0000-000000000000", error);
+  if (!error.empty()) {
+    HttpResponse response = json_response(503, R"({"status":"unavailable"})");
+    return response;
+  }
+  return json_response(200, R"({"status":"ok"})");
+}
+
+HttpResponse Service::preflight(const HttpRequest& request, std::string_view allow) {
+  HttpResponse response;
+  response.status = 204;
+  response.headers.emplace("Allow", std::string(allow));
+  const std::string origin = header(request, "origin");
+  const bool allowed =
+      !origin.empty() && std::any_of(config_.cors_origins.begin(), config_.cors_origins.end(),
+                                     [&](const std::string& o) { return o == "*" || o == origin; });
+  if (allowed) {
+    response.headers.emplace("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    response.headers.emplace("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    response.headers.emplace("Access-Control-Max-Age", "600");
+  }
+  return response;
+}
+
+void Service::add_cors(const HttpRequest& request, HttpResponse& response) const {
+  const std::string origin = header(request, "origin");
+  if (origin.empty()) return;
+  for (const auto& allowed : config_.cors_origins) {
+    if (allowed == "*") {
+      response.headers.emplace("Access-Control-Allow-Origin", "*");
+      return;
+    }
+    if (allowed == origin) {
+      response.headers.emplace("Access-Control-Allow-Origin", origin);
+      // The answer depends on Origin: caches must not serve it to another.
+      response.headers.emplace("Vary", "Origin");
+      return;
+    }
+  }
+}
+
+}  // namespace icans
