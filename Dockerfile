@@ -3,7 +3,7 @@
 FROM debian:12 AS build
 WORKDIR /src
 COPY .ci/install .ci/install
-RUN .ci/install
+RUN .ci/install --build-only
 COPY . .
 RUN .ci/build
 
