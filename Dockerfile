@@ -17,6 +17,10 @@ COPY docs docs
 ENTRYPOINT ["icans-cds"]
 EXPOSE 8080
 # Inside a container the service must listen beyond loopback; the database
-# lives in a volume so the audit trail outlives the container.
+# lives in a volume so the audit trail outlives the container. Authentication
+# is on: give the trusted EHRs and the public URL, e.g.
+#   -e ICANS_AUTH_ISSUERS=/etc/icans-cds/issuers.json
+#   -e ICANS_PUBLIC_BASE_URL=https://cds.example.org
+# (docs/cds-hooks.md, Security); without them serve refuses to start.
 VOLUME /var/lib/icans-cds
 CMD ["serve", "--host", "0.0.0.0", "--db", "/var/lib/icans-cds/icans-cds.db"]

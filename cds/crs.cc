@@ -1,9 +1,9 @@
 #include "cds/crs.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <initializer_list>
-#include <sstream>
 
 #include "cds/window.h"
 #include "fhir/units.h"
@@ -23,10 +23,13 @@ void warn(std::vector<std::string>& warnings, std::string text) {
 
 std::string display(Concept c) { return std::string(fhir::concept_info(c).display); }
 
+// As `std::ostream << value` writes it (printf's %g, 6 significant digits),
+// without building a stream: reasons quote windows and thresholds at every
+// time the worst-grade scan grades.
 std::string number_text(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
+  char text[32];
+  const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::general, 6);
+  return std::string(text, written.ptr);
 }
 
 std::string celsius_text(double celsius) {
@@ -69,12 +72,12 @@ bool attributed_elsewhere(const fhir::Observation& observation, std::vector<std:
 
 // Observations a CRS domain may use: inside its window, with a usable status,
 // not attributed to another cause. Later than T is outside, so invisible.
-std::vector<const fhir::Observation*> observations_in(const fhir::PatientRecord& record,
+std::vector<const fhir::Observation*> observations_in(const ObservationTimes& times,
                                                       std::initializer_list<Concept> meanings,
                                                       const Window& window, double hours,
                                                       std::vector<std::string>& warnings) {
   std::vector<const fhir::Observation*> found;
-  for (const auto& observation : record.observations) {
+  for (const auto& observation : times.near(window)) {
     if (!one_of(observation.meaning, meanings)) continue;
     const Placement placement = place(observation.effective, window);
     if (placement == Placement::outside) continue;
@@ -337,12 +340,13 @@ DomainResult vasopressor_result(const std::vector<const fhir::MedicationAdminist
   return domain;
 }
 
-DomainResult hypotension_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
+DomainResult hypotension_domain(const fhir::PatientRecord& record, const ObservationTimes& times,
+                                fhir::Instant at, fhir::Instant infusion,
                                 std::optional<int> age_years, const GradingConfig& config,
                                 std::vector<std::string>& warnings) {
   const double hours = config.hypotension_window_hours;
   const auto observations =
-      observations_in(record, {Concept::systolic_bp, Concept::mean_bp, Concept::bp_panel},
+      observations_in(times, {Concept::systolic_bp, Concept::mean_bp, Concept::bp_panel},
                       grading_window(at, hours, infusion), hours, warnings);
   const auto pressures = pressures_of(observations, warnings);
   const PressureThresholds thresholds = thresholds_for(age_years, config);
@@ -547,10 +551,10 @@ DomainResult delivery_result(const fhir::Observation& delivery,
   return domain;
 }
 
-DomainResult hypoxia_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
+DomainResult hypoxia_domain(const ObservationTimes& times, fhir::Instant at, fhir::Instant infusion,
                             const GradingConfig& config, std::vector<std::string>& warnings) {
   const double hours = config.oxygen_window_hours;
-  const auto oxygen = observations_in(record, {Concept::oxygen_delivery, Concept::o2_flow_rate},
+  const auto oxygen = observations_in(times, {Concept::oxygen_delivery, Concept::o2_flow_rate},
                                       grading_window(at, hours, infusion), hours, warnings);
   const fhir::Observation* latest = latest_oxygen(oxygen);
   if (!latest) {
@@ -602,14 +606,16 @@ GradeResult grade_crs(const fhir::PatientRecord& record, fhir::Instant at,
                       fhir::Instant infusion, std::optional<int> age_years,
                       const GradingConfig& config, std::vector<std::string>& warnings) {
   const double fever_hours = config.fever_window_hours;
-  const auto temperatures = observations_in(record, {Concept::body_temperature},
+  // Three domains look back over windows of hours in a record of weeks.
+  const ObservationTimes times(record.observations);
+  const auto temperatures = observations_in(times, {Concept::body_temperature},
                                             grading_window(at, fever_hours, infusion), fever_hours, warnings);
   FeverState fever;
   GradeResult result;
   result.domains.push_back(fever_domain(temperatures, find_masking(record, at, infusion, config),
                                         config, fever, warnings));
-  result.domains.push_back(hypotension_domain(record, at, infusion, age_years, config, warnings));
-  result.domains.push_back(hypoxia_domain(record, at, infusion, config, warnings));
+  result.domains.push_back(hypotension_domain(record, times, at, infusion, age_years, config, warnings));
+  result.domains.push_back(hypoxia_domain(times, at, infusion, config, warnings));
   report_not_given(record, at, infusion, config, warnings);
 
   DomainResult& fever_result = result.domains[0];

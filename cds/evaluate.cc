@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cds/crs.h"
+#include "cds/ice.h"
 #include "cds/icans.h"
 #include "cds/scope.h"
 #include "cds/treatment.h"
@@ -50,11 +51,13 @@ struct Grades {
   std::optional<int> crs;
 };
 
-Grades current_grades(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant day0,
-                      const GradingConfig& config) {
+// `assessments`: the record's ICE/CAPD assessments collected once for the
+// whole scan (grade_icans leaves out those charted after `at`).
+Grades current_grades(const fhir::PatientRecord& record, const std::vector<Assessment>& assessments,
+                      fhir::Instant at, fhir::Instant day0, const GradingConfig& config) {
   std::vector<std::string> ignored;
   const auto age = age_at(record, at);
-  return {grade_icans(record, at, day0, age, config, ignored).grade.grade,
+  return {grade_icans(record, assessments, at, day0, age, config, ignored).grade.grade,
           grade_crs(record, at, day0, age, config, ignored).grade};
 }
 
@@ -150,9 +153,13 @@ Evaluation evaluate(const fhir::PatientRecord& record, fhir::Instant at,
   std::optional<int> icans_worst = evaluation.icans.grade;
   std::optional<int> crs_worst = evaluation.crs.grade;
   GradeRuns runs;
+  // Every earlier time re-reads the assessment history; collecting it once
+  // keeps the scan from growing with the square of the charting.
+  std::vector<std::string> ignored;  // the scan's warnings are not the evaluation's
+  const std::vector<Assessment> assessments = collect_assessments(record, at, at, ignored);
   for (fhir::Instant t : relevant_times(record)) {
     if (t < *evaluation.infusion || t >= at) continue;
-    const Grades grades = current_grades(record, t, *evaluation.infusion, config);
+    const Grades grades = current_grades(record, assessments, t, *evaluation.infusion, config);
     icans_worst = worse(icans_worst, grades.icans);
     crs_worst = worse(crs_worst, grades.crs);
     extend_runs(runs, grades.icans, t);

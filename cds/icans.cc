@@ -1,6 +1,7 @@
 #include "cds/icans.h"
 
 #include <algorithm>
+#include <span>
 
 #include "cds/ice.h"
 #include "cds/window.h"
@@ -38,10 +39,10 @@ bool answers_belong_to(Concept answer, std::initializer_list<Concept> answers) {
 // Observations of one finding inside a window, oldest first, with imprecise
 // times and unusable statuses reported rather than guessed.
 std::vector<const fhir::Observation*> findings_in_window(
-    const fhir::PatientRecord& record, Concept finding, std::initializer_list<Concept> answers,
+    const ObservationTimes& times, Concept finding, std::initializer_list<Concept> answers,
     const Window& window, std::vector<std::string>& warnings) {
   std::vector<const fhir::Observation*> found;
-  for (const auto& observation : record.observations) {
+  for (const auto& observation : times.near(window)) {
     if (observation.meaning != finding && !answers_belong_to(observation.meaning, answers)) continue;
     const Placement placement = place(observation.effective, window);
     if (placement == Placement::outside) continue;
@@ -175,11 +176,11 @@ DomainResult consciousness_domain(const fhir::PatientRecord& record, const Gradi
   return domain;
 }
 
-std::optional<DomainResult> seizure_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
+std::optional<DomainResult> seizure_domain(const ObservationTimes& times, fhir::Instant at, fhir::Instant infusion,
                                            const GradingConfig& config,
                                            std::vector<std::string>& warnings) {
   const auto found = findings_in_window(
-      record, Concept::seizure,
+      times, Concept::seizure,
       {Concept::seizure_rapidly_resolving, Concept::seizure_prolonged_or_repetitive},
       grading_window(at, config.seizure_window_hours, infusion), warnings);
   if (found.empty()) return std::nullopt;
@@ -217,11 +218,11 @@ std::optional<DomainResult> seizure_domain(const fhir::PatientRecord& record, fh
   return domain;
 }
 
-std::optional<DomainResult> motor_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
+std::optional<DomainResult> motor_domain(const ObservationTimes& times, fhir::Instant at, fhir::Instant infusion,
                                          const GradingConfig& config,
                                          std::vector<std::string>& warnings) {
   const auto found =
-      findings_in_window(record, Concept::motor_finding,
+      findings_in_window(times, Concept::motor_finding,
                          {Concept::motor_none, Concept::motor_deep_focal_weakness},
                          grading_window(at, config.motor_window_hours, infusion), warnings);
   if (found.empty()) return std::nullopt;
@@ -275,13 +276,14 @@ struct IcpFinding {
   bool attributed_elsewhere = false;
 };
 
-std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
+std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record, const ObservationTimes& times,
+                                       fhir::Instant at, fhir::Instant infusion,
                                        const GradingConfig& config,
                                        std::vector<std::string>& warnings) {
   const Window window = grading_window(at, config.imaging_window_hours, infusion);
   std::vector<IcpFinding> findings;
   for (const auto* observation :
-       findings_in_window(record, Concept::icp_finding,
+       findings_in_window(times, Concept::icp_finding,
                           {Concept::icp_none, Concept::icp_focal_edema, Concept::icp_edema_unspecified,
                            Concept::icp_diffuse_edema, Concept::icp_posturing,
                            Concept::icp_cranial_nerve_vi_palsy, Concept::icp_papilledema,
@@ -344,10 +346,10 @@ std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record, fhir::
   return domain;
 }
 
-void report_ungraded_findings(const fhir::PatientRecord& record, fhir::Instant at, fhir::Instant infusion,
+void report_ungraded_findings(const ObservationTimes& times, fhir::Instant at, fhir::Instant infusion,
                               const GradingConfig& config, std::vector<std::string>& warnings) {
   const Window window = grading_window(at, config.consciousness_window_hours, infusion);
-  for (const auto& observation : record.observations) {
+  for (const auto& observation : times.near(window)) {
     const Concept c = observation.meaning;
     if (c != Concept::tremor && c != Concept::myoclonus && c != Concept::intracranial_hemorrhage) {
       continue;
@@ -388,13 +390,17 @@ int grade_from_capd(int capd) {
   return 3;
 }
 
-IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
-                        fhir::Instant infusion, std::optional<int> age_years, const GradingConfig& config,
-                        std::vector<std::string>& warnings) {
+namespace {
+
+// `assessments`: those charted up to `at`, oldest first.
+IcansResult grade_from(const fhir::PatientRecord& record, std::span<const Assessment> assessments,
+                       fhir::Instant at, fhir::Instant infusion, std::optional<int> age_years,
+                       const GradingConfig& config, std::vector<std::string>& warnings) {
   IcansResult result;
+  // Five domains look back over windows of a few hours in a record of weeks.
+  const ObservationTimes times(record.observations);
   const Window ice_window = grading_window(at, config.ice_window_hours, infusion);
   const bool pediatric = age_years && *age_years < config.pediatric_cutoff_years;
-  const auto assessments = collect_assessments(record, at, ice_window.start, warnings);
 
   const Assessment* latest = nullptr;
   bool ice_in_child = false;
@@ -440,17 +446,17 @@ IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
   }
 
   const auto consciousness = findings_in_window(
-      record, Concept::level_of_consciousness,
+      times, Concept::level_of_consciousness,
       {Concept::loc_awakens_spontaneously, Concept::loc_awakens_to_voice,
        Concept::loc_awakens_to_tactile, Concept::loc_unarousable},
       grading_window(at, config.consciousness_window_hours, infusion), warnings);
   if (!consciousness.empty()) {
     domains.push_back(consciousness_domain(record, config, *consciousness.back(), warnings));
   }
-  if (auto seizure = seizure_domain(record, at, infusion, config, warnings)) domains.push_back(*seizure);
-  if (auto motor = motor_domain(record, at, infusion, config, warnings)) domains.push_back(*motor);
-  if (auto icp = icp_domain(record, at, infusion, config, warnings)) domains.push_back(*icp);
-  report_ungraded_findings(record, at, infusion, config, warnings);
+  if (auto seizure = seizure_domain(times, at, infusion, config, warnings)) domains.push_back(*seizure);
+  if (auto motor = motor_domain(times, at, infusion, config, warnings)) domains.push_back(*motor);
+  if (auto icp = icp_domain(record, times, at, infusion, config, warnings)) domains.push_back(*icp);
+  report_ungraded_findings(times, at, infusion, config, warnings);
 
   std::optional<int> grade;
   bool normal_assessment = false;
@@ -474,6 +480,29 @@ IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
   }
   result.grade.grade = grade;
   return result;
+}
+
+}  // namespace
+
+IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
+                        fhir::Instant infusion, std::optional<int> age_years, const GradingConfig& config,
+                        std::vector<std::string>& warnings) {
+  const Window ice_window = grading_window(at, config.ice_window_hours, infusion);
+  const auto assessments = collect_assessments(record, at, ice_window.start, warnings);
+  return grade_from(record, assessments, at, infusion, age_years, config, warnings);
+}
+
+IcansResult grade_icans(const fhir::PatientRecord& record, const std::vector<Assessment>& collected,
+                        fhir::Instant at, fhir::Instant infusion, std::optional<int> age_years,
+                        const GradingConfig& config, std::vector<std::string>& warnings) {
+  // collect_assessments(record, at) holds exactly the groups charted at or
+  // before `at` (a group's observations share one time), in the same order:
+  // the prefix of a later collection up to `at`.
+  const auto charted_by_at = std::upper_bound(
+      collected.begin(), collected.end(), at,
+      [](fhir::Instant t, const Assessment& assessment) { return t < assessment.time; });
+  return grade_from(record, {collected.begin(), charted_by_at}, at, infusion, age_years, config,
+                    warnings);
 }
 
 }  // namespace icans

@@ -24,6 +24,14 @@ IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
                         fhir::Instant infusion, std::optional<int> age_years, const GradingConfig& config,
                         std::vector<std::string>& warnings);
 
+// The same grade with the ICE/CAPD assessments already collected
+// (collect_assessments, cds/ice.h, at `at` or later); those charted after
+// `at` are left out, and the warnings of collecting them are the caller's.
+// Lets a scan over many instants collect a record's assessments once.
+IcansResult grade_icans(const fhir::PatientRecord& record, const std::vector<Assessment>& collected,
+                        fhir::Instant at, fhir::Instant infusion, std::optional<int> age_years,
+                        const GradingConfig& config, std::vector<std::string>& warnings);
+
 // ICE 10 -> 0, 7-9 -> 1, 3-6 -> 2, 0-2 -> 3.
 int grade_from_ice(int ice);
 // CAPD 0 -> 0, 1-8 -> 1, >= 9 -> 3 (grade 2 needs depressed consciousness).

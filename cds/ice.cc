@@ -145,19 +145,25 @@ void add_observation(Group& group, const fhir::Observation& observation) {
   }
 }
 
-Assessment score_group(const Group& group, std::vector<std::string>& warnings) {
+// Consumes the group: its resources move into the assessment.
+Assessment score_group(Group&& group, std::vector<std::string>& warnings) {
   Assessment assessment;
   assessment.tool = group.tool;
   assessment.time = group.time.earliest;
   assessment.when = group.time;
-  assessment.resources = group.resources;
+  assessment.resources = std::move(group.resources);
   assessment.not_assessable = group.not_assessable;
   if (group.tool == Tool::none) return assessment;  // only "not assessable" charted
-  const std::string name = tool_name(group.tool);
-  const std::string at = " at " + fhir::format_instant(group.time.earliest);
+  // Every charted assessment since the record began is scored at each
+  // grading time, and almost all of them are clean: the "ICE at <time>"
+  // prefix is formatted only for a warning.
+  const auto at_time = [&group] {
+    return std::string(tool_name(group.tool)) + " at " + fhir::format_instant(group.time.earliest);
+  };
   if (!group.problems.empty()) {
+    const std::string name_at = at_time();
     for (const auto& problem : group.problems) {
-      warnings.push_back(name + at + ": " + problem + "; assessment not used");
+      warnings.push_back(name_at + ": " + problem + "; assessment not used");
     }
     return assessment;
   }
@@ -179,7 +185,7 @@ Assessment score_group(const Group& group, std::vector<std::string>& warnings) {
   }
   if (assessment.missing_items.empty()) {
     if (group.charted_total && *group.charted_total != sum) {
-      warnings.push_back(name + at + ": charted total " + std::to_string(*group.charted_total) +
+      warnings.push_back(at_time() + ": charted total " + std::to_string(*group.charted_total) +
                          " disagrees with the sum of its items " + std::to_string(sum) +
                          "; the items are used");
     }
@@ -189,18 +195,14 @@ Assessment score_group(const Group& group, std::vector<std::string>& warnings) {
   std::string missing;
   for (const auto& item : assessment.missing_items) missing += (missing.empty() ? "" : ", ") + item;
   if (group.charted_total) {
-    warnings.push_back(name + at + ": items incomplete (missing " + missing +
+    warnings.push_back(at_time() + ": items incomplete (missing " + missing +
                        "); the charted total " + std::to_string(*group.charted_total) +
                        " is used but cannot be checked");
     assessment.score = group.charted_total;
   } else {
-    warnings.push_back(name + at + ": incomplete, missing " + missing + "; not totalled");
+    warnings.push_back(at_time() + ": incomplete, missing " + missing + "; not totalled");
   }
   return assessment;
-}
-
-bool same_time(const fhir::TimeRange& a, const fhir::TimeRange& b) {
-  return a.earliest == b.earliest && a.latest == b.latest;
 }
 
 }  // namespace
@@ -213,7 +215,11 @@ std::vector<Assessment> collect_assessments(const fhir::PatientRecord& record, f
                                             fhir::Instant warn_from,
                                             std::vector<std::string>& warnings) {
   std::vector<std::string> quiet;
-  std::vector<Group> groups;
+  std::vector<Group> groups;  // in order of first appearance
+  // Each charted moment's group, found by its exact time: a record holds
+  // weeks of assessments, and a search through the groups so far for every
+  // observation would grow with the square of them.
+  std::map<std::pair<fhir::Instant, fhir::Instant>, std::size_t> group_at;
   for (const auto& observation : record.observations) {
     if (!is_assessment_concept(observation.meaning)) continue;
     if (observation.effective.earliest > at) continue;
@@ -224,20 +230,19 @@ std::vector<Assessment> collect_assessments(const fhir::PatientRecord& record, f
                          " is charted as attributable to another cause; not used for ICANS");
       continue;
     }
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
-      return same_time(g.time, observation.effective);
-    });
-    if (it == groups.end()) {
+    const auto [slot, added] = group_at.try_emplace(
+        {observation.effective.earliest, observation.effective.latest}, groups.size());
+    if (added) {
       groups.push_back(Group{});
-      it = std::prev(groups.end());
-      it->time = observation.effective;
+      groups.back().time = observation.effective;
     }
-    add_observation(*it, observation);
+    add_observation(groups[slot->second], observation);
   }
   std::vector<Assessment> assessments;
   assessments.reserve(groups.size());
-  for (const auto& group : groups) {
-    assessments.push_back(score_group(group, group.time.latest >= warn_from ? warnings : quiet));
+  for (auto& group : groups) {
+    auto& sink = group.time.latest >= warn_from ? warnings : quiet;
+    assessments.push_back(score_group(std::move(group), sink));
   }
   std::stable_sort(assessments.begin(), assessments.end(),
                    [](const Assessment& a, const Assessment& b) { return a.time < b.time; });

@@ -1,5 +1,7 @@
 #include "cds/window.h"
 
+#include <algorithm>
+
 namespace icans {
 
 Window window_before(fhir::Instant at, double hours) {
@@ -16,6 +18,28 @@ Placement place(const fhir::TimeRange& time, const Window& window) {
   if (time.latest < window.start || time.earliest > window.end) return Placement::outside;
   if (time.earliest >= window.start && time.latest <= window.end) return Placement::inside;
   return Placement::uncertain;
+}
+
+ObservationTimes::ObservationTimes(const std::vector<fhir::Observation>& observations)
+    : all_(observations) {
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    const fhir::TimeRange& time = observations[i].effective;
+    if (i > 0 && time.earliest < observations[i - 1].effective.earliest) sorted_ = false;
+    widest_ = std::max(widest_, time.latest - time.earliest);
+  }
+}
+
+std::span<const fhir::Observation> ObservationTimes::near(const Window& window) const {
+  if (!sorted_) return all_;
+  // Charted after the window's end: outside. Charted before its start less
+  // the widest imprecision: ends before the start, so outside too.
+  const auto first = std::lower_bound(
+      all_.begin(), all_.end(), window.start - widest_,
+      [](const fhir::Observation& o, fhir::Instant t) { return o.effective.earliest < t; });
+  const auto last = std::upper_bound(
+      first, all_.end(), window.end,
+      [](fhir::Instant t, const fhir::Observation& o) { return t < o.effective.earliest; });
+  return {first, last};
 }
 
 bool usable_for_grading(const fhir::Observation& observation, std::vector<std::string>& warnings) {

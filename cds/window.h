@@ -2,6 +2,7 @@
 // Which charted times fall inside a grading window, and which charted
 // resources may be used for grading at all.
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,22 @@ enum class Placement { inside, outside, uncertain };
 // A time counts only when every instant it could mean is inside the window;
 // an imprecise time straddling an edge is `uncertain`, never guessed in or out.
 Placement place(const fhir::TimeRange& time, const Window& window);
+
+// The part of a record's observations that a window can touch, found by
+// binary search: every observation left out is `outside` the window. Intake
+// sorts observations by effective.earliest (fhir/record.h); a list that is
+// not sorted (a record built by hand) is searched whole. Refers to the
+// vector it was built from, which must outlive it and stay unchanged.
+class ObservationTimes {
+ public:
+  explicit ObservationTimes(const std::vector<fhir::Observation>& observations);
+  std::span<const fhir::Observation> near(const Window& window) const;
+
+ private:
+  std::span<const fhir::Observation> all_;
+  bool sorted_ = true;
+  fhir::Instant widest_ = 0;  // the largest latest - earliest: how imprecise a time gets
+};
 
 // True when the observation may be used for grading. Preliminary results are
 // used with a warning appended to `warnings`.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -252,9 +253,19 @@ Instant sort_key(const std::optional<TimeRange>& time) {
 
 template <typename T, typename Key>
 void sort_by(std::vector<T>& items, Key key) {
-  std::stable_sort(items.begin(), items.end(), [&](const T& a, const T& b) {
-    return std::forward_as_tuple(key(a), a.id) < std::forward_as_tuple(key(b), b.id);
+  // A resource is a large struct that a merge sort would move about log2(n)
+  // times: the positions are sorted instead, and each resource moved once.
+  std::vector<std::size_t> order(items.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::forward_as_tuple(key(items[a]), items[a].id) <
+           std::forward_as_tuple(key(items[b]), items[b].id);
   });
+  if (std::is_sorted(order.begin(), order.end())) return;
+  std::vector<T> sorted;
+  sorted.reserve(items.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(items[i]));
+  items = std::move(sorted);
 }
 
 void sort_record(PatientRecord& record) {
@@ -320,16 +331,32 @@ IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarn
     }
   }
 
-  for (Winner& winner : winners) {
+  // Every winner's patient first, so that each record's observations can be
+  // sized before filing: an Observation is a large struct, and a list grown
+  // one push at a time moves all of them again at every doubling.
+  std::vector<std::optional<std::string>> patients;
+  patients.reserve(winners.size());
+  std::map<std::string, std::size_t, std::less<>> observations_of;
+  for (const Winner& winner : winners) {
     ReadResource& read = resources[winner.index];
     const bool medication = std::holds_alternative<MedicationCode>(read.resource);
-    const auto patient = medication ? std::nullopt : patient_id(read, full_urls, read.warnings);
+    patients.push_back(medication ? std::nullopt : patient_id(read, full_urls, read.warnings));
+    if (patients.back() && std::holds_alternative<Observation>(read.resource)) {
+      ++observations_of[*patients.back()];
+    }
+  }
+
+  for (std::size_t k = 0; k < winners.size(); ++k) {
+    Winner& winner = winners[k];
+    ReadResource& read = resources[winner.index];
+    const auto& patient = patients[k];
     if (!patient) {
       leave_unfiled(read.input_index, winner.dedup_warnings);
       leave_unfiled(read.input_index, read.warnings);
       continue;
     }
     PatientRecord& record = result.patients[*patient];
+    if (record.patient_id.empty()) record.observations.reserve(observations_of[*patient]);
     record.patient_id = *patient;
     append(record.warnings, winner.dedup_warnings);
     if (never_counts(read.resource)) {

@@ -1,6 +1,16 @@
 #include "fhir/json.h"
 
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 namespace fhir {
 namespace {
@@ -29,22 +39,78 @@ std::string located(std::string_view text, std::size_t offset, const std::string
          ": " + reason;
 }
 
+// The code unit of the backslash-u escape whose 'u' is at `u`, or -1.
+long escaped_code_unit(std::string_view text, std::size_t u) {
+  if (u + 4 >= text.size()) return -1;
+  long value = 0;
+  for (std::size_t k = u + 1; k <= u + 4; ++k) {
+    const char c = text[k];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return -1;  // the parser reports the bad escape
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+// The first quote, backslash or NUL byte at or after `i`, or the end: the
+// only bytes that matter inside a string. Most of a document is string
+// content, so it is looked at eight bytes at a time.
+std::size_t next_in_string(std::string_view text, std::size_t i) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101u;
+  constexpr std::uint64_t kHighs = 0x8080808080808080u;
+  // The high bit of each zero byte, and possibly of bytes after the first
+  // zero byte (a borrow), never before it: the lowest bit set is exact.
+  const auto zero_bytes = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t eight;
+    std::memcpy(&eight, text.data() + i, sizeof eight);
+    const std::uint64_t found = zero_bytes(eight) | zero_bytes(eight ^ (kOnes * '"')) |
+                                zero_bytes(eight ^ (kOnes * '\\'));
+    if (found == 0) continue;
+    if constexpr (std::endian::native == std::endian::little) {
+      return i + static_cast<std::size_t>(std::countr_zero(found)) / 8;
+    }
+    break;
+  }
+  while (i < text.size() && text[i] != '"' && text[i] != '\\' && text[i] != '\0') ++i;
+  return i;
+}
+
 // Even RapidJSON's iterative parser builds a DOM as deep as the text, and the
 // code reading the DOM may recurse; refusing deep nesting before parsing keeps
 // every later step bounded. Also refuses NUL bytes, which RapidJSON's memory
-// stream would take for the end of the text (hiding anything after them).
+// stream would take for the end of the text (hiding anything after them), and
+// an escaped low surrogate without its high half (backslash-u DC00 to DFFF):
+// RapidJSON 1.1 decodes it into bytes that are not UTF-8, past the encoding check.
 std::string prescan(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   bool in_string = false;
   bool escaped = false;
+  std::size_t escape_start = 0;
+  std::size_t high_surrogate_end = std::string_view::npos;  // just after a high surrogate escape
   for (std::size_t i = 0; i < text.size(); ++i) {
+    if (in_string && !escaped) {
+      i = next_in_string(text, i);
+      if (i == text.size()) break;
+    }
     const char c = text[i];
     if (c == '\0') return located(text, i, "NUL byte is not allowed in JSON text");
     if (in_string) {
       if (escaped) {
         escaped = false;
+        if (c != 'u') continue;
+        const long unit = escaped_code_unit(text, i);
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          high_surrogate_end = i + 5;
+        } else if (unit >= 0xDC00 && unit <= 0xDFFF && high_surrogate_end != escape_start) {
+          return located(text, escape_start, "lone low surrogate escape (not a Unicode character)");
+        }
       } else if (c == '\\') {
         escaped = true;
+        escape_start = i;
       } else if (c == '"') {
         in_string = false;
       }
@@ -64,6 +130,137 @@ std::string prescan(std::string_view text, std::size_t max_depth) {
   return {};
 }
 
+// Passes the reader's events on to the document, stopping at a member name
+// that appears twice in one object. RFC 8259 leaves such an object's meaning
+// to the receiver: RapidJSON's lookups would take the first copy while a
+// sender, proxy or validator may have meant the last, so neither is guessed.
+template <typename Handler>
+struct UniqueMembers {
+  Handler* target = nullptr;
+  std::vector<std::unordered_set<std::string>> open_objects;  // member names so far, innermost last
+  std::size_t depth = 0;  // objects open; open_objects keeps closed levels' sets for reuse
+  std::string duplicate;  // why parsing stopped, when a name repeated
+
+  bool Null() { return target->Null(); }
+  bool Bool(bool b) { return target->Bool(b); }
+  bool Int(int i) { return target->Int(i); }
+  bool Uint(unsigned u) { return target->Uint(u); }
+  bool Int64(std::int64_t i) { return target->Int64(i); }
+  bool Uint64(std::uint64_t u) { return target->Uint64(u); }
+  bool Double(double d) { return target->Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return target->RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return target->String(s, n, copy); }
+  bool StartArray() { return target->StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return target->EndArray(n); }
+  bool StartObject() {
+    if (open_objects.size() == depth) open_objects.emplace_back();
+    open_objects[depth++].clear();
+    return target->StartObject();
+  }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth;
+    return target->EndObject(n);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    if (!open_objects[depth - 1].emplace(s, n).second) {
+      const std::string_view name(s, n);
+      // Quoted only when short and plain: a name is input, not ours to echo at length.
+      const bool quotable = n <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+                              return c >= 0x20 && c < 0x7f && c != '\'' && c != '\\';
+                            });
+      duplicate = (quotable ? "member '" + std::string(name) + "'" : std::string("a member name")) +
+                  " appears twice in one object";
+      return false;
+    }
+    return target->Key(s, n, copy);
+  }
+};
+
+// UniqueMembers for the usual document, without a hash set per object: the
+// open objects' member names are packed into one buffer used as a stack and
+// searched one by one. Stops at a repeated name or at an object with more
+// members than a linear search suits; parse_json then runs UniqueMembers.
+template <typename Handler>
+struct FewUniqueMembers : UniqueMembers<Handler> {
+  static constexpr std::size_t kMaxMembers = 64;
+  std::string names;
+  std::vector<std::pair<std::size_t, std::size_t>> seen;  // offset and size in `names`
+  std::vector<std::size_t> object_first;  // for each open object, its first entry in `seen`
+
+  bool StartObject() {
+    object_first.push_back(seen.size());
+    return this->target->StartObject();
+  }
+  bool EndObject(rapidjson::SizeType n) {
+    const std::size_t first = object_first.back();
+    object_first.pop_back();
+    if (first < seen.size()) {
+      names.resize(seen[first].first);
+      seen.resize(first);
+    }
+    return this->target->EndObject(n);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    const std::string_view name(s, n);
+    const std::size_t first = object_first.back();
+    if (seen.size() - first >= kMaxMembers) return false;
+    for (std::size_t i = first; i < seen.size(); ++i) {
+      if (std::string_view(names).substr(seen[i].first, seen[i].second) == name) return false;
+    }
+    seen.emplace_back(names.size(), n);
+    names.append(name);
+    return this->target->Key(s, n, copy);
+  }
+};
+
+// True when `text` is well-formed UTF-8 (Unicode, table 3-7): then every
+// string in it passes RapidJSON's encoding check, which need not run.
+bool is_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = p + text.size();
+  while (p < end) {
+    if (end - p >= 8) {  // ASCII eight bytes at a time: most of any FHIR document
+      std::uint64_t eight;
+      std::memcpy(&eight, p, sizeof eight);
+      if ((eight & 0x8080808080808080u) == 0) {
+        p += 8;
+        continue;
+      }
+    }
+    const unsigned char lead = *p;
+    if (lead < 0x80) {
+      ++p;
+      continue;
+    }
+    std::ptrdiff_t length = 0;
+    unsigned char second_low = 0x80;
+    unsigned char second_high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) second_low = 0xA0;   // overlong
+      if (lead == 0xED) second_high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) second_low = 0x90;   // overlong
+      if (lead == 0xF4) second_high = 0x8F;  // beyond U+10FFFF
+    } else {
+      return false;
+    }
+    if (end - p < length || p[1] < second_low || p[1] > second_high) return false;
+    for (std::ptrdiff_t k = 2; k < length; ++k) {
+      if (p[k] < 0x80 || p[k] > 0xBF) return false;
+    }
+    p += length;
+  }
+  return true;
+}
+
+// RapidJSON's recursive parser is the faster; it recurses once or twice per
+// level of nesting, which the prescan has bounded.
+constexpr std::size_t kRecursiveParseMaxDepth = 256;
+
 }  // namespace
 
 std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimits limits) {
@@ -71,12 +268,44 @@ std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimi
   // write; editors do not show it, so positions are counted after it.
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   if (auto error = prescan(text, limits.max_depth); !error.empty()) return error;
+  // The usual text first, parsed with fewer checks that cannot fail on it:
+  // well-formed UTF-8 needs no encoding check, nesting bounded by the prescan
+  // needs no iterative parser, and few members per object need no hash set.
+  // A text this parse does not accept leaves `doc` as it was and is parsed
+  // again below, the way that finds and names its first problem.
+  if (limits.max_depth <= kRecursiveParseMaxDepth && is_utf8(text)) {
+    rapidjson::MemoryStream stream(text.data(), text.size());
+    rapidjson::Reader reader;
+    FewUniqueMembers<rapidjson::Document> handler;
+    bool parsed = false;
+    auto generator = [&](rapidjson::Document& target) {
+      handler.target = &target;
+      parsed = !reader.Parse<rapidjson::kParseNoFlags>(stream, handler).IsError();
+      return parsed;
+    };
+    doc.Populate(generator);
+    if (parsed) return {};
+  }
   // Trailing garbage must fail, so kParseStopWhenDoneFlag stays off; invalid
   // UTF-8 fails too rather than travelling on into warnings and cards.
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-  doc.Parse<kFlags>(text.data(), text.size());
-  if (!doc.HasParseError()) return {};
-  return located(text, doc.GetErrorOffset(), rapidjson::GetParseError_En(doc.GetParseError()));
+  // A plain MemoryStream: RapidJSON's EncodedInputStream would skip a second
+  // byte order mark, which is not JSON.
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  rapidjson::Reader reader;
+  UniqueMembers<rapidjson::Document> handler;
+  rapidjson::ParseResult result;
+  auto generator = [&](rapidjson::Document& target) {
+    handler.target = &target;
+    result = reader.Parse<kFlags>(stream, handler);
+    return !result.IsError();
+  };
+  doc.Populate(generator);
+  if (!result.IsError()) return {};
+  if (result.Code() == rapidjson::kParseErrorTermination && !handler.duplicate.empty()) {
+    return located(text, result.Offset(), handler.duplicate);
+  }
+  return located(text, result.Offset(), rapidjson::GetParseError_En(result.Code()));
 }
 
 const char* json_type_name(const rapidjson::Value& value) {

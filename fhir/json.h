@@ -17,8 +17,9 @@ struct JsonLimits {
 
 // Parses `text` into `doc`. Returns an empty string on success, otherwise
 // "line L, column C: reason" (columns in bytes). Trailing non-whitespace,
-// NUL bytes and invalid UTF-8 are errors; a leading UTF-8 byte order mark is
-// ignored. `doc` should use the default MemoryPoolAllocator, which frees the
+// NUL bytes, invalid UTF-8 (an escaped lone surrogate included) and a member
+// name repeated within one object are errors; a leading UTF-8 byte order mark
+// is ignored. `doc` should use the default MemoryPoolAllocator, which frees the
 // DOM without recursing into it.
 std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimits limits = {});
 

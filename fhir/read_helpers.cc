@@ -34,16 +34,37 @@ const Json* member(const Json& object, std::string_view name) {
 
 namespace {
 
-template <typename IsType>
-const Json* typed_member(const Json& object, std::string_view name, std::string_view field,
+// The path of member `name` of the field `parent`, joined only when a
+// warning names it: an intake reads thousands of fields, and almost none
+// warn, while most joined paths are too long for a string's inline buffer.
+struct MemberOf {
+  std::string_view parent;
+  std::string_view name;
+};
+
+std::string field_text(std::string_view field) { return std::string(field); }
+std::string field_text(const MemberOf& field) { return path(field.parent, field.name); }
+
+template <typename Field, typename IsType>
+const Json* typed_member(const Json& object, std::string_view name, const Field& field,
                          ReadContext& context, const char* expected, IsType is_type) {
   const Json* value = member(object, name);
   if (!value) return nullptr;
   if (!is_type(*value)) {
-    context.warn(field, type_mismatch(expected, *value) + "; not read");
+    context.warn(field_text(field), type_mismatch(expected, *value) + "; not read");
     return nullptr;
   }
   return value;
+}
+
+// string_member(object, name, path(parent, name), context), without joining
+// the path unless it warns.
+std::optional<std::string> string_member_of(const Json& object, std::string_view name,
+                                            std::string_view parent, ReadContext& context) {
+  const Json* value = typed_member(object, name, MemberOf{parent, name}, context, "string",
+                                   [](const Json& v) { return v.IsString(); });
+  if (!value) return std::nullopt;
+  return std::string(value->GetString(), value->GetStringLength());
 }
 
 }  // namespace
@@ -82,9 +103,9 @@ Coding read_coding(const Json& json, std::string_view field, ReadContext& contex
     context.warn(field, type_mismatch("object", json) + "; not read");
     return coding;
   }
-  coding.system = string_member(json, "system", path(field, "system"), context).value_or("");
-  coding.code = string_member(json, "code", path(field, "code"), context).value_or("");
-  coding.display = string_member(json, "display", path(field, "display"), context).value_or("");
+  coding.system = string_member_of(json, "system", field, context).value_or("");
+  coding.code = string_member_of(json, "code", field, context).value_or("");
+  coding.display = string_member_of(json, "display", field, context).value_or("");
   return coding;
 }
 
@@ -95,12 +116,13 @@ CodeableConcept read_codeable_concept(const Json& json, std::string_view field,
     context.warn(field, type_mismatch("object", json) + "; not read");
     return code;
   }
-  if (const Json* codings = array_member(json, "coding", path(field, "coding"), context)) {
+  if (const Json* codings = typed_member(json, "coding", MemberOf{field, "coding"}, context, "array",
+                                         [](const Json& v) { return v.IsArray(); })) {
     for (rapidjson::SizeType i = 0; i < codings->Size(); ++i) {
       code.codings.push_back(read_coding((*codings)[i], path(field, indexed("coding", i)), context));
     }
   }
-  code.text = string_member(json, "text", path(field, "text"), context).value_or("");
+  code.text = string_member_of(json, "text", field, context).value_or("");
   return code;
 }
 
@@ -247,16 +269,16 @@ std::optional<ChartedQuantity> read_quantity(const Json& json, std::string_view 
     context.warn(path(field, "value"), type_mismatch("number", *value) + "; not read");
     return std::nullopt;
   }
-  if (auto comparator = string_member(json, "comparator", path(field, "comparator"), context)) {
+  if (auto comparator = string_member_of(json, "comparator", field, context)) {
     context.warn(path(field, "comparator"),
                  "'" + *comparator + "' makes the value a bound, not a measurement; not read");
     return std::nullopt;
   }
   ChartedQuantity quantity;
   quantity.value = value->GetDouble();
-  const auto system = string_member(json, "system", path(field, "system"), context);
-  const auto code = string_member(json, "code", path(field, "code"), context);
-  const auto unit = string_member(json, "unit", path(field, "unit"), context);
+  const auto system = string_member_of(json, "system", field, context);
+  const auto code = string_member_of(json, "code", field, context);
+  const auto unit = string_member_of(json, "unit", field, context);
   const bool ucum_code = code && !code->empty() && (!system || *system == kUcum);
   if (ucum_code) {
     quantity.ucum = *code;

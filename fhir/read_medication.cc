@@ -1,5 +1,7 @@
 // Medication, MedicationAdministration and MedicationRequest: which drug, how
 // much, how fast, when.
+#include <cmath>
+
 #include "fhir/read_helpers.h"
 #include "fhir/units.h"
 
@@ -237,6 +239,21 @@ MedicationChoice read_medication_choice(const Json& resource, ReadContext& conte
   return choice;
 }
 
+namespace {
+
+// A negative or infinite dose (a sign typo, 1e308 g) would silently shrink
+// or swamp the cumulative steroid totals the cards show.
+std::optional<Dose> possible_dose(Dose dose, std::string_view field, ReadContext& context) {
+  if (!std::isfinite(dose.value) || dose.value < 0) {
+    context.warn(field, "dose " + format_number(dose.value) + " " + dose.unit +
+                            " is not a possible dose; not read");
+    return std::nullopt;
+  }
+  return dose;
+}
+
+}  // namespace
+
 std::optional<Dose> read_dose(const Json& quantity, std::string_view field, ReadContext& context) {
   const auto charted = read_quantity(quantity, field, "", context);
   if (!charted) return std::nullopt;
@@ -247,13 +264,13 @@ std::optional<Dose> read_dose(const Json& quantity, std::string_view field, Read
     }
     context.warn(field, "unit '" + charted->charted_unit +
                             "' is not a UCUM unit this service knows; kept as charted");
-    return Dose{charted->value, charted->charted_unit};
+    return possible_dose(Dose{charted->value, charted->charted_unit}, field, context);
   }
   for (std::string_view target : {"mg", "mg/kg", "U"}) {
     const Conversion converted = convert_unit(charted->value, charted->ucum, target);
-    if (converted.value) return Dose{*converted.value, std::string(target)};
+    if (converted.value) return possible_dose(Dose{*converted.value, std::string(target)}, field, context);
   }
-  return Dose{charted->value, charted->ucum};
+  return possible_dose(Dose{charted->value, charted->ucum}, field, context);
 }
 
 void read_medication(const Json& json, ReadResource& out, ReadContext& context) {

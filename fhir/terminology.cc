@@ -102,8 +102,10 @@ std::vector<Concept> Terminology::names_in(std::string_view text) const {
       const bool starts_word = at == 0 || !is_word_byte(lower[at - 1]);
       const bool ends_word = end == lower.size() || !is_word_byte(lower[end]);
       if (!starts_word || !ends_word) continue;
+      // Clang before 16 cannot capture a structured binding in a lambda.
+      const Concept& wanted = meaning;
       auto same = std::find_if(found.begin(), found.end(),
-                               [&](const auto& f) { return f.second == meaning; });
+                               [&](const auto& f) { return f.second == wanted; });
       if (same == found.end()) {
         found.emplace_back(at, meaning);
       } else {

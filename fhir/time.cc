@@ -257,6 +257,26 @@ std::string format_instant(Instant t) {
   const int minute = static_cast<int>(in_day / kMillisPerMinute % 60);
   const int second = static_cast<int>(in_day / kMillisPerSecond % 60);
   const int millis = static_cast<int>(in_day % kMillisPerSecond);
+  if (date.year >= 0 && date.year <= 9999) {
+    // Written digit by digit: cards, warnings and the audit trail print many
+    // instants per request, and snprintf was a measurable part of a response.
+    char text[] = "0000-00-00T00:00:00.000Z";
+    const auto put = [&text](std::size_t at, long long value, int digits) {
+      for (int i = digits - 1; i >= 0; --i, value /= 10) text[at + i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, date.year, 4);
+    put(5, date.month, 2);
+    put(8, date.day, 2);
+    put(11, hour, 2);
+    put(14, minute, 2);
+    put(17, second, 2);
+    if (millis == 0) {
+      text[19] = 'Z';
+      return std::string(text, 20);
+    }
+    put(20, millis, 3);
+    return std::string(text, sizeof text - 1);
+  }
   char buffer[64];
   if (millis != 0) {
     std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",

@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "cds/cli/commands.h"
+#include "cds/cli/load_inputs.h"
 #include "fhir/intake.h"
 
 namespace icans::cli {
@@ -121,21 +122,12 @@ int run_inspect(int argc, char** argv) {
     std::cerr << "inspect: no input files\n" << options << "\n";
     return 2;
   }
-  fhir::Terminology terminology;
-  if (!site_map.empty()) {
-    if (auto error = terminology.load_site_map_file(site_map); !error.empty()) {
-      std::cerr << "inspect: " << error << "\n";
-      return 2;
-    }
+  fhir::IntakeResult result;
+  if (auto error = load_inputs(files, site_map, result); !error.empty()) {
+    std::cerr << "inspect: " << error << "\n";
+    return 2;
   }
-  fhir::Intake intake(terminology);
-  for (const auto& file : files) {
-    if (auto error = intake.add_file(file); !error.empty()) {
-      std::cerr << "inspect: " << error << "\n";
-      return 2;
-    }
-  }
-  print(std::cout, intake.finish());
+  print(std::cout, result);
   return 0;
 }
 

@@ -5,12 +5,14 @@
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cards/protocol.h"
 #include "cds/cli/commands.h"
+#include "cds/hooks/auth.h"
 #include "cds/hooks/http.h"
 #include "cds/hooks/service.h"
 #include "cds/hooks/service_config.h"
@@ -39,6 +41,17 @@ int run_serve(int argc, char** argv) {
       config.protocol_path.empty() ? default_protocol() : load_protocol_file(config.protocol_path);
   for (const auto& error : protocol.errors) problems.push_back("--protocol: " + error);
   if (!protocol.protocol && protocol.errors.empty()) problems.push_back("--protocol: not loaded");
+  // Built once, here, so a JWKS file that does not load stops start-up
+  // instead of failing every request.
+  std::shared_ptr<Authenticator> authenticator;
+  if (parsed.outcome == ConfigParseResult::Outcome::run) {
+    std::string auth_error;
+    authenticator = Authenticator::create(config.auth, auth_error);
+    std::istringstream lines(auth_error);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) problems.push_back("--auth-issuers: " + line);
+    }
+  }
   if (!problems.empty()) {
     std::cerr << "serve: invalid configuration:\n";
     for (const auto& problem : problems) std::cerr << problem << "\n";
@@ -59,8 +72,10 @@ int run_serve(int argc, char** argv) {
     std::cerr << "serve: invalid configuration:\n--db " << config.database_path << ": " << error << "\n";
     return 2;
   }
+  ServiceEnvironment environment;
+  environment.authenticator = authenticator;
   auto service = std::make_unique<Service>(config, *store, std::move(*protocol.protocol),
-                                           std::move(terminology));
+                                           std::move(terminology), environment);
   std::unique_ptr<HttpServer> server = HttpServer::start(
       config.http, [&service](const HttpRequest& request) { return service->handle(request); },
       error);
@@ -68,11 +83,21 @@ int run_serve(int argc, char** argv) {
     service->log_event("start-failed", {{"error", error}});
     return 1;
   }
+  if (!config.auth.enabled) {
+    service->log_event("warning", {{"message", "AUTHENTICATION IS OFF (--no-auth): every caller that reaches this "
+                                               "port is served without a verified JWT. For local demos only."}});
+  }
+  if (config.development) {
+    service->log_event("warning", {{"message", "development mode (--development): plain http is allowed for "
+                                               "fhirServer, jku and the public URL. Never in production."}});
+  }
   service->log_event("listening",
                      {{"host", config.http.host},
                       {"port", std::to_string(server->port()), true},
                       {"scheme", config.http.tls_certificate_file.empty() ? "http" : "https"},
                       {"database", config.database_path},
+                      {"auth", config.auth.enabled ? "on" : "off"},
+                      {"public_base_url", config.public_base_url},
                       {"shadow", config.shadow ? "true" : "false", true}});
 
   std::atomic<bool> finished{false};

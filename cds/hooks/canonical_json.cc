@@ -12,30 +12,37 @@ namespace icans {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Member = rapidjson::Value::Member;
 
 // Depth is bounded by parse_json's nesting limit on every input we hash.
-void write(const rapidjson::Value& value, Writer& writer) {
+// `sorting` holds the members of the objects being written, outermost
+// first: one vector for the whole value rather than one per object.
+void write(const rapidjson::Value& value, Writer& writer, std::vector<const Member*>& sorting) {
   switch (value.GetType()) {
     case rapidjson::kObjectType: {
-      std::vector<const rapidjson::Value::Member*> members;
-      members.reserve(value.MemberCount());
-      for (const auto& m : value.GetObject()) members.push_back(&m);
-      std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
-        const std::string_view x(a->name.GetString(), a->name.GetStringLength());
-        const std::string_view y(b->name.GetString(), b->name.GetStringLength());
-        return x < y;
-      });
+      const std::size_t first = sorting.size();
+      for (const auto& m : value.GetObject()) sorting.push_back(&m);
+      std::sort(sorting.begin() + static_cast<std::ptrdiff_t>(first), sorting.end(),
+                [](const Member* a, const Member* b) {
+                  const std::string_view x(a->name.GetString(), a->name.GetStringLength());
+                  const std::string_view y(b->name.GetString(), b->name.GetStringLength());
+                  return x < y;
+                });
+      const std::size_t end = sorting.size();
       writer.StartObject();
-      for (const auto* m : members) {
-        writer.Key(m->name.GetString(), m->name.GetStringLength());
-        write(m->value, writer);
+      // By index: writing a member value may grow `sorting`.
+      for (std::size_t i = first; i < end; ++i) {
+        const Member& m = *sorting[i];
+        writer.Key(m.name.GetString(), m.name.GetStringLength());
+        write(m.value, writer, sorting);
       }
       writer.EndObject();
+      sorting.resize(first);
       return;
     }
     case rapidjson::kArrayType:
       writer.StartArray();
-      for (const auto& element : value.GetArray()) write(element, writer);
+      for (const auto& element : value.GetArray()) write(element, writer, sorting);
       writer.EndArray();
       return;
     default:
@@ -49,8 +56,13 @@ void write(const rapidjson::Value& value, Writer& writer) {
 std::string canonical_json(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
   Writer writer(buffer);
-  write(value, writer);
+  write_canonical_json(value, writer);
   return {buffer.GetString(), buffer.GetSize()};
+}
+
+void write_canonical_json(const rapidjson::Value& value, Writer& writer) {
+  std::vector<const Member*> sorting;
+  write(value, writer, sorting);
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -7,12 +7,20 @@
 #include <string_view>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace icans {
 
 // `value` written without whitespace, object members sorted by name
 // (byte-wise), arrays in their order.
 std::string canonical_json(const rapidjson::Value& value);
+
+// The same text written into `writer` at its current place (the writer puts
+// the separators), for a document that quotes values canonically without a
+// string per value.
+void write_canonical_json(const rapidjson::Value& value,
+                          rapidjson::Writer<rapidjson::StringBuffer>& writer);
 
 // Lowercase hex SHA-256 (OpenSSL EVP) of `bytes`.
 std::string sha256_hex(std::string_view bytes);

@@ -18,6 +18,13 @@ const Json* member(const Json& object, const char* name) {
 
 std::string view(const Json& string) { return {string.GetString(), string.GetStringLength()}; }
 
+// A value quoted back in an error: enough to recognise it, never megabytes.
+std::string shown(std::string_view value) {
+  constexpr std::size_t kMax = 64;
+  if (value.size() <= kMax) return std::string(value);
+  return std::string(value.substr(0, kMax)) + "... (" + std::to_string(value.size()) + " bytes)";
+}
+
 // Reads a string member. `required`: absent is an error. Present but null,
 // empty or not a string is always an error: CDS Hooks 2.0 forbids null and
 // empty values ("Null and empty JSON elements").
@@ -62,7 +69,7 @@ std::string check_user_id(std::string_view user_id, std::string_view hook) {
     return "context.userId: must be [ResourceType]/[id] (" + list + ")";
   }
   if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
-    return "context.userId: a " + std::string(type) + " cannot be the user of hook " +
+    return "context.userId: a " + shown(type) + " cannot be the user of hook " +
            std::string(hook) + " (allowed: " + list + ")";
   }
   return {};
@@ -152,7 +159,7 @@ std::string read_selections(const Json& context, HookRequest& request) {
     }
     const std::string reference = view(selection);
     if (!known.count(reference)) {
-      return path + ": '" + reference + "' is not an order in context.draftOrders";
+      return path + ": '" + shown(reference) + "' is not an order in context.draftOrders";
     }
     request.selections.push_back(reference);
   }
@@ -232,7 +239,7 @@ std::string parse_hook_request(std::string_view body, std::string_view expected_
   }
   if (auto e = read_string(document, "hook", "hook", true, request.hook); !e.empty()) return e;
   if (request.hook != expected_hook) {
-    return "hook: '" + request.hook + "' is not the hook of this service (" +
+    return "hook: '" + shown(request.hook) + "' is not the hook of this service (" +
            std::string(expected_hook) + ")";
   }
   if (auto e = read_string(document, "hookInstance", "hookInstance", true, request.hook_instance);

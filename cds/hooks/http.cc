@@ -23,6 +23,9 @@
 //   not the bytes httplib already buffered. Clients that wait for each
 //   response, as HTTP clients do, are unaffected.
 // - The client re-encodes request targets unless told not to (see http_get).
+// - Read and write timeouts bound each socket operation, not a request; the
+//   ThreadPool queues accepted connections without limit. CappedTaskQueue
+//   and ClientDeadlines (below) add both bounds.
 
 #include "cds/hooks/http.h"
 
@@ -39,6 +42,8 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
+
+#include "cds/hooks/client_deadlines.h"
 
 namespace icans {
 namespace {
@@ -125,6 +130,67 @@ bool is_token_char(unsigned char c) {
   return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
+// httplib's ThreadPool queues every accepted connection without limit, each
+// an open socket. This one holds at most `max_open` connections (running or
+// queued): enqueue() runs on the accept thread right after accept(), and
+// while the cap is reached it does not return, so the next accept() waits
+// for a connection to close and further clients wait in the kernel's listen
+// backlog instead of in our memory and file descriptors.
+//
+// It also puts each connection under the server's ClientDeadlines, which
+// needs to see the socket right after accept(): here.
+class CappedTaskQueue : public httplib::TaskQueue {
+ public:
+  CappedTaskQueue(std::size_t threads, std::size_t max_open, ClientDeadlines& deadlines, int listen_port)
+      : pool_(threads), max_open_(max_open), deadlines_(deadlines), listen_port_(listen_port) {}
+
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++open_;
+    }
+    enqueue_counted([fn = std::move(fn), watch = deadlines_.watch_accepted(listen_port_), this] {
+      ClientDeadlines::Serving serving(deadlines_, watch);
+      fn();
+    });
+    std::unique_lock<std::mutex> lock(mutex_);
+    room_.wait(lock, [this] { return open_ < max_open_; });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  void enqueue_counted(std::function<void()> fn) {
+    pool_.enqueue([this, fn = std::move(fn)] {
+      struct Release {
+        CappedTaskQueue* queue;
+        ~Release() {
+          {
+            std::lock_guard<std::mutex> lock(queue->mutex_);
+            --queue->open_;
+          }
+          queue->room_.notify_one();
+        }
+      } release{this};
+      fn();  // serves the connection and closes its socket
+    });
+  }
+
+  httplib::ThreadPool pool_;
+  const std::size_t max_open_;
+  ClientDeadlines& deadlines_;
+  const int listen_port_;
+  std::mutex mutex_;
+  std::condition_variable room_;
+  std::size_t open_ = 0;  // guarded by mutex_
+};
+
+// The request line and headers as received, in bytes.
+std::size_t header_bytes(const httplib::Request& request) {
+  std::size_t bytes = request.method.size() + request.target.size() + request.version.size() + 4;
+  for (const auto& [name, value] : request.headers) bytes += name.size() + value.size() + 4;
+  return bytes;
+}
+
 }  // namespace
 
 std::string HttpUrl::origin() const {
@@ -197,6 +263,8 @@ std::string parse_http_url(const std::string& url, HttpUrl& out) {
 }
 
 struct HttpServer::Impl {
+  // Declared before the server, which uses it until it is destroyed.
+  std::unique_ptr<ClientDeadlines> deadlines;
   std::unique_ptr<httplib::Server> server;
   std::function<void()> close_listener_if_never_run;
   int port = 0;
@@ -258,9 +326,19 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpServerOptions& options,
     impl->server = std::move(server);
   }
 
+  if (options.max_connections < options.threads) {
+    error = "HTTP server needs max_connections >= threads";
+    return nullptr;
+  }
   httplib::Server& server = *impl->server;
   auto threads = static_cast<std::size_t>(options.threads);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  auto max_connections = static_cast<std::size_t>(options.max_connections);
+  impl->deadlines = std::make_unique<ClientDeadlines>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.read_timeout));
+  // Called by listen_after_bind(), in run(): the port is bound by then.
+  server.new_task_queue = [threads, max_connections, impl = impl.get()] {
+    return new CappedTaskQueue(threads, max_connections, *impl->deadlines, impl->port);
+  };
   server.set_payload_max_length(options.max_body_bytes);
   // Without TCP_NODELAY every kept-alive response waits ~40 ms for Nagle's
   // algorithm against the client's delayed ACK (docs/benchmark.md).
@@ -277,8 +355,16 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpServerOptions& options,
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
 
-  auto serve = [handler = std::move(handler)](const httplib::Request& request, std::string body,
-                                              httplib::Response& response) {
+  const auto max_header_bytes = options.max_header_bytes;
+  auto serve = [handler = std::move(handler), max_header_bytes](const httplib::Request& request, std::string body,
+                                                                httplib::Response& response) {
+    if (header_bytes(request) > max_header_bytes) {
+      response.status = 431;
+      response.set_content(json_error_body("request headers larger than " + std::to_string(max_header_bytes) +
+                                           " bytes"),
+                           "application/json");
+      return;
+    }
     try {
       HttpRequest in = to_http_request(request);
       in.body = std::move(body);
@@ -318,6 +404,8 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpServerOptions& options,
       body.clear();
       return received - max_body_bytes <= kMaxDrainBytes;
     });
+    // The body is in: from here to the response, the time is the server's.
+    ClientDeadlines::Handling handling;
     // httplib sets 413 itself when a Content-Length is over the limit.
     bool too_large = received > max_body_bytes || response.status == 413;
     if (too_large || !complete) {
@@ -329,6 +417,7 @@ std::unique_ptr<HttpServer> HttpServer::start(const HttpServerOptions& options,
     serve(request, std::move(body), response);
   };
   auto serve_without_body = [serve](const httplib::Request& request, httplib::Response& response) {
+    ClientDeadlines::Handling handling;
     serve(request, std::string(), response);
   };
   const std::string any_path = "/.*";

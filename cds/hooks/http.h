@@ -41,8 +41,18 @@ struct HttpServerOptions {
   int port = 8080;              // 0: any free port (see HttpServer::port)
   int threads = 4;
   std::size_t max_body_bytes = 8u << 20;  // larger bodies get 413 before the handler runs
-  std::chrono::seconds read_timeout{10};  // slow clients time out
+  // Slow clients time out: no single read waits longer, and a request's
+  // line, headers and body (and the writing of its response) must all be
+  // done within it (cds/hooks/client_deadlines.h).
+  std::chrono::seconds read_timeout{10};
   std::chrono::seconds write_timeout{10};
+  // Request line and headers together; larger requests get 431 before the
+  // handler runs. cpp-httplib also refuses any single line over 8 KiB.
+  std::size_t max_header_bytes = 16u << 10;
+  // Connections accepted and not yet closed (served or waiting for a
+  // thread). At the cap the server stops accepting until one closes; the
+  // rest wait in the kernel's listen backlog.
+  int max_connections = 64;
   std::string tls_certificate_file;  // both set: serve HTTPS
   std::string tls_private_key_file;
 };
@@ -96,5 +106,11 @@ struct HttpGetResult {
 // the system's trusted CAs.
 HttpGetResult http_get(const std::string& url, const HttpHeaders& headers,
                        std::chrono::milliseconds timeout, std::size_t max_bytes);
+
+// One POST of `body` under the same rules as http_get; Content-Type is
+// application/json unless `headers` name one. For clients of CDS services
+// (icans-cds replay --server).
+HttpGetResult http_post(const std::string& url, const HttpHeaders& headers, const std::string& body,
+                        std::chrono::milliseconds timeout, std::size_t max_bytes);
 
 }  // namespace icans

@@ -68,6 +68,11 @@ void Metrics::count_fhir_fetch(std::string_view result) {
   ++fetches_[std::string(result)];
 }
 
+void Metrics::count_auth_denied() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++auth_denied_;
+}
+
 std::string Metrics::render() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::ostringstream out;
@@ -106,6 +111,10 @@ std::string Metrics::render() const {
   for (const auto& [result, count] : fetches_) {
     out << "icans_fhir_fetches_total{" << label("result", result) << "} " << count << '\n';
   }
+  // Written at 0 too: an alert on its rate needs the series to exist.
+  header(out, "icans_auth_denied_total", "counter",
+         "Calls refused with 401 because the caller's JWT was missing or not valid.");
+  out << "icans_auth_denied_total " << auth_denied_ << '\n';
   return out.str();
 }
 

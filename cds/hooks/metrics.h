@@ -27,9 +27,10 @@ class Metrics {
   void count_card(std::string_view kind, std::string_view indicator);
   void count_feedback(std::string_view outcome);
   void count_fhir_fetch(std::string_view result);
+  void count_auth_denied();
 
   // icans_requests_total, icans_request_duration_seconds, icans_cards_total,
-  // icans_feedback_total, icans_fhir_fetches_total.
+  // icans_feedback_total, icans_fhir_fetches_total, icans_auth_denied_total.
   std::string render() const;
 
  private:
@@ -44,6 +45,7 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, std::uint64_t> cards_;
   std::map<std::string, std::uint64_t> feedback_;
   std::map<std::string, std::uint64_t> fetches_;
+  std::uint64_t auth_denied_ = 0;
 };
 
 // A label value escaped for the text format (backslash, double quote, newline).

@@ -286,9 +286,13 @@ GatheredData gather_data(const ServiceDefinition& service, const HookRequest& re
   if (server_usable && policy.search) {
     const std::string token =
         request.fhir_authorization ? request.fhir_authorization->access_token : std::string();
+    std::size_t searches = 0;
+    for (const auto& plan : plans) searches += plan.fetch ? 1 : 0;
     for (auto& plan : plans) {
       if (!plan.fetch) continue;
       FhirClientLimits limits;
+      limits.max_bytes = std::max<std::size_t>(1, policy.max_bytes / searches);
+      limits.max_resources = std::max<std::size_t>(1, policy.max_resources / searches);
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(policy.deadline -
                                                                               Clock::now());
       limits.deadline = std::max(left, std::chrono::milliseconds(1));

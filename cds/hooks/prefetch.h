@@ -62,6 +62,10 @@ struct FetchPolicy {
   FhirSearchFunction search;  // fhir_search, or a fake in tests
   std::chrono::steady_clock::time_point deadline;  // for every fetch of the request together
   std::size_t max_pages = 10;  // per search
+  // For the whole request: each of its concurrent searches gets an equal
+  // share, so together they never exceed these.
+  std::size_t max_bytes = 64u << 20;
+  std::size_t max_resources = 50000;
   // Why the request's fhirServer must not be used (not in the allowed list,
   // not https when https is required); empty when it may be used.
   std::string server_refused;

@@ -37,6 +37,8 @@ std::string request_log_line(const RequestLogEntry& entry) {
   writer.Uint64(entry.cards);
   optional_string(writer, "hookInstance", entry.hook_instance);
   optional_string(writer, "patientId", entry.patient_id);
+  optional_string(writer, "iss", entry.client_issuer);
+  optional_string(writer, "tenant", entry.client_tenant);
   if (entry.fhir_fetches > 0) {
     writer.Key("fhir_fetches");
     writer.Uint64(entry.fhir_fetches);

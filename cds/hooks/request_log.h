@@ -24,6 +24,8 @@ struct RequestLogEntry {
   std::size_t cards = 0;
   std::string hook_instance;  // service calls only
   std::string patient_id;     // service calls only
+  std::string client_issuer;  // authenticated calls: the token's iss
+  std::string client_tenant;  // and its tenant claim, when it has one
   std::size_t fhir_fetches = 0;
   bool shadow = false;
   std::string error;          // the reason given to the client, or the internal failure

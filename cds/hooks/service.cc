@@ -16,6 +16,7 @@
 #include "cds/hooks/feedback.h"
 #include "cds/hooks/fhir_client.h"
 #include "cds/hooks/hook_request.h"
+#include "cds/hooks/request_limits.h"
 #include "fhir/intake.h"
 
 namespace icans {
@@ -28,6 +29,7 @@ struct Service::Call {
   fhir::Instant arrival = 0;
   Clock::time_point started;
   RequestLogEntry log;
+  std::string issuer;  // the verified token's iss; empty with authentication off
 };
 
 namespace {
@@ -99,8 +101,7 @@ std::string inputs_fingerprint(const HookRequest& request, const GatheredData& d
   Writer writer(buffer);
   writer.StartObject();  // members in byte order, like canonical_json
   writer.Key("context");
-  const std::string context = canonical_json(*request.context);
-  writer.RawValue(context.data(), context.size(), rapidjson::kObjectType);
+  write_canonical_json(*request.context, writer);
   writer.Key("hook");
   writer.String(request.hook);
   writer.Key("inputs");
@@ -110,21 +111,12 @@ std::string inputs_fingerprint(const HookRequest& request, const GatheredData& d
     writer.Key("name");
     writer.String(input.name);
     writer.Key("value");
-    const std::string value = canonical_json(*input.value);
-    writer.RawValue(value.data(), value.size(), rapidjson::kObjectType);
+    write_canonical_json(*input.value, writer);
     writer.EndObject();
   }
   writer.EndArray();
   writer.EndObject();
   return sha256_hex({buffer.GetString(), buffer.GetSize()});
-}
-
-bool has_prefix_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
 }
 
 }  // namespace
@@ -158,6 +150,7 @@ Service::Service(ServiceConfig config, Store& store, Protocol protocol,
     };
   }
   if (!environment_.fhir_search) environment_.fhir_search = fhir_search;
+  init_trust();
   services_ = service_definitions(config_.grading, protocol_, config_.prefetch_sizes);
   for (const auto& service : services_) {
     for (const auto& entry : service.prefetch) {
@@ -203,6 +196,14 @@ HttpResponse Service::route(const HttpRequest& request, Call& call) {
   // HEAD is GET without the body; the HTTP layer drops the body.
   const std::string method = request.method == "HEAD" ? std::string("GET") : request.method;
   auto& log = call.log;
+
+  // Who is calling, before the body, the service id or any FHIR server is
+  // looked at. Preflights carry no credentials (CORS); health and metrics
+  // are for the operator's network.
+  if (method != "OPTIONS" && (path == kServicesPath || path.starts_with(std::string(kServicesPath) + "/")) &&
+      !authenticate(request, path, call.arrival, log, call.issuer)) {
+    return unauthorized_response();
+  }
 
   if (path == kServicesPath) {
     log.service = "discovery";
@@ -251,41 +252,29 @@ HttpResponse Service::route(const HttpRequest& request, Call& call) {
   return refuse(404, "no such endpoint: " + request.path, log);
 }
 
-std::string Service::fhir_server_refused(const std::string& url) const {
-  if (url.empty()) return {};
-  if (config_.fhir_server_https_only && !has_prefix_ci(url, "https://")) {
-    return "fhirServer is not https and the service is configured to send tokens only over https";
-  }
-  if (config_.fhir_server_allow.empty()) return {};
-  for (const auto& prefix : config_.fhir_server_allow) {
-    std::string_view allowed = prefix;
-    while (allowed.ends_with('/')) allowed.remove_suffix(1);
-    // A whole path segment must match: https://ehr.example.org must not
-    // admit https://ehr.example.org.attacker.net.
-    if (has_prefix_ci(url, allowed) &&
-        (url.size() == allowed.size() || url[allowed.size()] == '/')) {
-      return {};
-    }
-  }
-  return "fhirServer is not among the FHIR servers this service is configured to fetch from";
-}
-
 HttpResponse Service::call_service(const ServiceDefinition& service, const HttpRequest& request,
                                    Call& call) {
   auto& log = call.log;
   rapidjson::Document document;
   HookRequest hook;
-  if (auto error = parse_hook_request(request.body, service.hook, document, hook); !error.empty()) {
+  if (auto error = parse_hook_request(request.body, service.hook, document, hook,
+                                      HookRequestLimits{config_.max_json_depth});
+      !error.empty()) {
     return refuse(400, error, log);
   }
   log.hook_instance = hook.hook_instance;
   log.patient_id = hook.patient_id;
+  if (auto error = check_request_resources(hook, config_.max_resources_per_request); !error.empty()) {
+    return refuse(413, error, log);
+  }
 
   FetchPolicy policy;
   policy.search = environment_.fhir_search;
   policy.deadline = call.started + config_.fetch_deadline;
   policy.max_pages = config_.fetch_max_pages;
-  policy.server_refused = fhir_server_refused(hook.fhir_server);
+  policy.max_bytes = config_.fetch_max_bytes;
+  policy.max_resources = config_.fetch_max_resources;
+  policy.server_refused = fhir_server_refused(hook.fhir_server, call.issuer);
   GatheredData data =
       gather_data(service, hook, call.arrival, policy, terminology_, config_.grading);
   log.fhir_fetches = data.fetches.size();
@@ -324,6 +313,21 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
   context.hook = hook.hook;
   context.uuid_seed = hook.hook_instance;
   context.missing_data = data.missing_data;
+  // A prefetched or fetched resource that could not be read (a value in an
+  // unknown unit, a bad date) is data the grade does not rest on: the cards
+  // say so rather than grading as if it had never been charted.
+  constexpr std::size_t kMaxListedProblems = 10;
+  std::size_t unread = 0;
+  for (const auto& warning : record.warnings) {
+    if (warning.field == "resourceType") continue;  // types the engine does not read
+    if (++unread <= kMaxListedProblems) {
+      context.missing_data.push_back("charted data not fully read: " + fhir::to_string(warning));
+    }
+  }
+  if (unread > kMaxListedProblems) {
+    context.missing_data.push_back(std::to_string(unread - kMaxListedProblems) +
+                                   " more problems reading the charted data");
+  }
   if (hook.draft_orders) {
     fhir::Intake drafts(terminology_);
     if (auto error = drafts.add_json_value(*hook.draft_orders, "context.draftOrders");

@@ -11,6 +11,11 @@
 //   GET  /metrics                           Prometheus text format 0.0.4
 //   OPTIONS on any of these                 CORS preflight
 //
+// With authentication on, every call under /cds-services (but preflights)
+// must first carry a valid CDS Client JWT, and a fhirServer is fetched from
+// only when the caller's issuer lists it (service_trust.cc; docs/cds-hooks.md,
+// "Security").
+//
 // A service call is graded at its arrival time with the same engine and card
 // code `replay` uses. Every card sent is first written to the audit trail; if
 // that fails, no card is sent (500).
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include "cards/protocol.h"
+#include "cds/hooks/auth.h"
 #include "cds/hooks/discovery.h"
 #include "cds/hooks/http.h"
 #include "cds/hooks/metrics.h"
@@ -42,6 +48,9 @@ struct ServiceEnvironment {
   std::function<fhir::Instant()> now;          // default: the system clock
   FhirSearchFunction fhir_search;              // default: fhir_search (cds/hooks/fhir_client.h)
   std::function<void(std::string_view)> log;   // one line per call; default: stderr
+  // Checks callers' JWTs; default: built from config.auth (the constructor
+  // throws std::invalid_argument when that configuration is unusable).
+  std::shared_ptr<Authenticator> authenticator;
 };
 
 class Service {
@@ -67,7 +76,11 @@ class Service {
   HttpResponse health();
   HttpResponse preflight(const HttpRequest& request, std::string_view allow);
   void add_cors(const HttpRequest& request, HttpResponse& response) const;
-  std::string fhir_server_refused(const std::string& url) const;
+  // Trust (service_trust.cc).
+  void init_trust();
+  bool authenticate(const HttpRequest& request, const std::string& path, fhir::Instant arrival,
+                    RequestLogEntry& log, std::string& issuer);
+  std::string fhir_server_refused(const std::string& url, const std::string& issuer) const;
 
   ServiceConfig config_;
   Store& store_;
@@ -76,6 +89,7 @@ class Service {
   ServiceEnvironment environment_;
   std::vector<ServiceDefinition> services_;
   std::string discovery_body_;
+  std::vector<AllowedFhirServer> fhir_server_allow_;  // config_.fhir_server_allow, parsed
   Metrics metrics_;
   LogSink log_;
 };

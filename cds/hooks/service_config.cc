@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 
 #include "cds/hooks/hook_request.h"
+#include "cds/hooks/trusted_clients.h"
 
 namespace icans {
 namespace {
@@ -42,6 +43,59 @@ std::vector<std::string> split_commas(const std::vector<std::string>& values) {
   return out;
 }
 
+std::vector<std::string> validate_trust(const ServiceConfig& config) {
+  std::vector<std::string> problems;
+  const bool https_only = !config.development;
+  if (!config.public_base_url.empty()) {
+    HttpUrl url;
+    if (auto problem = check_base_url(config.public_base_url); !problem.empty()) {
+      problems.push_back("--public-base-url: " + problem);
+    } else if (parse_http_url(config.public_base_url, url); url.scheme != "https" && https_only) {
+      problems.push_back("--public-base-url: plain http needs --development (CDS Hooks requires TLS)");
+    } else if (config.public_base_url.ends_with('/')) {
+      problems.push_back("--public-base-url must not end with '/'");
+    }
+  }
+  if (!config.auth.enabled) {
+    if (!config.auth_issuers_path.empty()) problems.push_back("--auth-issuers needs authentication on (drop --no-auth)");
+    return problems;
+  }
+  if (config.auth.issuers.empty()) {
+    problems.push_back("authentication is on (the default) but no issuer is trusted: give --auth-issuers FILE, "
+                       "or --no-auth for a local demo");
+  }
+  if (config.public_base_url.empty()) {
+    problems.push_back("--public-base-url is required with authentication: a token's aud must be the URL the "
+                       "client calls, which the service cannot rebuild behind a proxy");
+  }
+  if (!config.fhir_server_allow.empty()) {
+    problems.push_back("--fhir-server-allow applies only with --no-auth; with authentication each issuer's "
+                       "fhir_server_allow in the --auth-issuers file says where the service may fetch");
+  }
+  std::istringstream auth_problems(validate(config.auth));
+  for (std::string line; std::getline(auth_problems, line);) {
+    if (line.empty() || line.find("no issuer is trusted") != std::string::npos) continue;
+    problems.push_back("authentication: " + line);
+  }
+  for (const auto& issuer : config.auth.issuers) {
+    for (const auto& prefix : issuer.jku_allow) {
+      HttpUrl url;
+      if (parse_http_url(prefix, url).empty() && url.scheme != "https" && https_only) {
+        problems.push_back("issuer " + issuer.iss + ": jku_allow '" + prefix + "': plain http needs --development");
+      }
+    }
+  }
+  for (const auto& [iss, servers] : config.client_fhir_servers) {
+    for (const auto& server : servers) {
+      if (server.scheme != "https" && https_only) {
+        problems.push_back("issuer " + iss + ": fhir_server_allow " + to_string(server) +
+                           ": plain http needs --development");
+      }
+    }
+  }
+  return problems;
+}
+
 }  // namespace
 
 std::string validate(const ServiceConfig& config) {
@@ -72,10 +126,38 @@ std::string validate(const ServiceConfig& config) {
     }
   }
   for (const auto& prefix : config.fhir_server_allow) {
+    AllowedFhirServer entry;
     if (auto problem = check_base_url(prefix); !problem.empty()) {
       problems.push_back("--fhir-server-allow '" + prefix + "': " + problem);
+    } else if (problem = parse_allowed_fhir_server(prefix, entry); !problem.empty()) {
+      problems.push_back("--fhir-server-allow '" + prefix + "': " + problem);
+    } else if (entry.scheme == "http" && !config.development) {
+      problems.push_back("--fhir-server-allow '" + prefix + "': plain http needs --development");
     }
   }
+  if (config.fetch_max_bytes < (64u << 10) || config.fetch_max_bytes > (std::size_t{1} << 30)) {
+    problems.push_back("--fetch-max-bytes must be between 65536 and 1073741824");
+  }
+  if (config.fetch_max_resources < 1 || config.fetch_max_resources > 1000000) {
+    problems.push_back("--fetch-max-resources must be 1-1000000");
+  }
+  if (http.max_header_bytes < 1024 || http.max_header_bytes > (1u << 20)) {
+    problems.push_back("--max-header-bytes must be between 1024 and 1048576");
+  }
+  if (http.max_connections < http.threads || http.max_connections > 10000) {
+    problems.push_back("--max-connections must be at least --threads and at most 10000");
+  }
+  if (http.read_timeout.count() < 1 || http.read_timeout.count() > 300) {
+    problems.push_back("--client-timeout-s must be 1-300");
+  }
+  if (config.max_resources_per_request < 1 || config.max_resources_per_request > 1000000) {
+    problems.push_back("--max-resources-per-request must be 1-1000000");
+  }
+  // Intake's content hashing reads no deeper than the JSON parser's 64.
+  if (config.max_json_depth < 8 || config.max_json_depth > 64) {
+    problems.push_back("--max-json-depth must be 8-64");
+  }
+  for (auto& problem : validate_trust(config)) problems.push_back(std::move(problem));
   const auto& sizes = config.prefetch_sizes;
   for (auto [name, value] : {std::pair{"--prefetch-observations-count", sizes.observations},
                              {"--prefetch-administrations-count", sizes.administrations},
@@ -96,6 +178,14 @@ ConfigParseResult parse_service_config(int argc, const char* const argv[], Servi
   std::size_t max_body_bytes = config.http.max_body_bytes;
   std::vector<std::string> cors_origins;
   std::vector<std::string> fhir_server_allow;
+  bool no_auth = false;
+  std::vector<std::string> auth_algorithms;
+  long long clock_skew_s = config.auth.clock_skew.count();
+  long long max_token_lifetime_s = config.auth.max_token_lifetime.count();
+  long long jwks_ttl_s = config.auth.jwks.ttl.count();
+  long long jwks_refresh_interval_s = config.auth.jwks.min_refresh_interval.count();
+  long long client_timeout_s = config.http.read_timeout.count();
+  std::size_t max_header_bytes = config.http.max_header_bytes;
   GradingConfig& g = config.grading;
   auto& sizes = config.prefetch_sizes;
 
@@ -137,11 +227,16 @@ ConfigParseResult parse_service_config(int argc, const char* const argv[], Servi
      "all FHIR server fetches of one request together, in milliseconds (50-4500)")
     ("fetch-max-pages", po::value(&config.fetch_max_pages)->default_value(config.fetch_max_pages),
      "Bundle pages followed per search")
+    ("fetch-max-bytes", po::value(&config.fetch_max_bytes)->default_value(config.fetch_max_bytes),
+     "bytes fetched per request, over all its searches and pages")
+    ("fetch-max-resources", po::value(&config.fetch_max_resources)->default_value(config.fetch_max_resources),
+     "resources kept per request, over all its searches and pages")
     ("fhir-server-allow", po::value(&fhir_server_allow)->composing(),
-     "fhirServer base URL prefix the service may fetch from (repeatable or "
-     "comma-separated); default: any")
+     "with --no-auth only: fhirServer base URL the service may fetch from (scheme, host, port and path "
+     "prefix must match; repeatable or comma-separated); default: none. With authentication the "
+     "--auth-issuers file lists them per issuer")
     ("fhir-server-https-only", po::bool_switch(&config.fhir_server_https_only),
-     "never send an access token to a fhirServer that is not https")
+     "refuse plain-http fhirServers even with --development")
     ("prefetch-observations-count", po::value(&sizes.observations)->default_value(sizes.observations),
      "_count of the observations prefetch template")
     ("prefetch-administrations-count",
@@ -153,6 +248,48 @@ ConfigParseResult parse_service_config(int argc, const char* const argv[], Servi
     ("prefetch-diagnostic-reports-count",
      po::value(&sizes.diagnostic_reports)->default_value(sizes.diagnostic_reports),
      "_count of the diagnosticReports prefetch template");
+
+  po::options_description trust("Trust: who may call, and HTTPS (docs/cds-hooks.md, Security)");
+  trust.add_options()
+    ("no-auth", po::bool_switch(&no_auth),
+     "accept calls without a verified JWT (local demos only; logged as a warning at start-up)")
+    ("auth-issuers", po::value(&config.auth_issuers_path),
+     "JSON file of trusted CDS Clients: iss, jwks_file, jku_allow, tenant, fhir_server_allow")
+    ("public-base-url", po::value(&config.public_base_url),
+     "the service's URL as clients call it (e.g. https://cds.example.org); a token's aud must be "
+     "this + the path called")
+    ("auth-algorithms", po::value(&auth_algorithms)->composing(),
+     "JWS algorithms accepted (ES256, ES384, RS256, RS384); default: ES384,RS384")
+    ("auth-clock-skew-s", po::value(&clock_skew_s)->default_value(clock_skew_s),
+     "clock difference tolerated for exp, iat and nbf, seconds (0-600)")
+    ("auth-max-token-lifetime-s", po::value(&max_token_lifetime_s)->default_value(max_token_lifetime_s),
+     "longest exp - iat accepted, seconds")
+    ("auth-replay-cache-size",
+     po::value(&config.auth.replay_cache_max_entries)->default_value(config.auth.replay_cache_max_entries),
+     "jti values remembered until their token expires")
+    ("auth-jwks-ttl-s", po::value(&jwks_ttl_s)->default_value(jwks_ttl_s),
+     "how long a JWK Set fetched from a jku is trusted, seconds")
+    ("auth-jwks-refresh-interval-s",
+     po::value(&jwks_refresh_interval_s)->default_value(jwks_refresh_interval_s),
+     "least time between two fetches of one issuer's jku (an unknown kid triggers one), seconds")
+    ("development", po::bool_switch(&config.development),
+     "development mode: allow plain http for fhirServer, jku and --public-base-url");
+
+  po::options_description limits("Limits on what one client can make the service do");
+  limits.add_options()
+    ("max-header-bytes", po::value(&max_header_bytes)->default_value(max_header_bytes),
+     "request line and headers together; larger requests get 431")
+    ("max-connections", po::value(&config.http.max_connections)->default_value(config.http.max_connections),
+     "connections open at once (served or waiting for a thread); at the cap the service stops "
+     "accepting until one closes")
+    ("client-timeout-s", po::value(&client_timeout_s)->default_value(client_timeout_s),
+     "seconds a client may take to send a request (line, headers, body) and to receive the "
+     "response, in total; a slower client is disconnected")
+    ("max-resources-per-request",
+     po::value(&config.max_resources_per_request)->default_value(config.max_resources_per_request),
+     "FHIR resources in one call's prefetch and draftOrders together; more get 413")
+    ("max-json-depth", po::value(&config.max_json_depth)->default_value(config.max_json_depth),
+     "nesting depth of a call's JSON body (8-64)");
 
   po::options_description grading("Grading (docs/clinical-rules.md)");
   grading.add_options()
@@ -192,7 +329,7 @@ ConfigParseResult parse_service_config(int argc, const char* const argv[], Servi
      "nasal cannula above this flow is high-flow, L/min");
   // clang-format on
   po::options_description all;
-  all.add(general).add(fetching).add(grading);
+  all.add(general).add(trust).add(limits).add(fetching).add(grading);
 
   std::vector<std::string> names;
   for (const auto& option : all.options()) names.push_back(option->long_name());
@@ -232,9 +369,31 @@ ConfigParseResult parse_service_config(int argc, const char* const argv[], Servi
   config.http.max_body_bytes = max_body_bytes;
   config.cors_origins = split_commas(cors_origins);
   config.fhir_server_allow = split_commas(fhir_server_allow);
-  if (auto problems = validate(config); !problems.empty()) {
-    return {ConfigParseResult::Outcome::invalid, problems};
+  // What serve runs with: nothing fetched from a server nobody listed.
+  config.fhir_server_allow_any = false;
+  config.http.max_header_bytes = max_header_bytes;
+  config.http.read_timeout = std::chrono::seconds(client_timeout_s);
+  config.http.write_timeout = std::chrono::seconds(client_timeout_s);
+  // "https://cds.example.org/" names the same base; aud is compared exactly.
+  while (config.public_base_url.ends_with('/')) config.public_base_url.pop_back();
+  config.auth.enabled = !no_auth;
+  if (!auth_algorithms.empty()) config.auth.algorithms = split_commas(auth_algorithms);
+  config.auth.clock_skew = std::chrono::seconds(clock_skew_s);
+  config.auth.max_token_lifetime = std::chrono::seconds(max_token_lifetime_s);
+  config.auth.jwks.ttl = std::chrono::seconds(jwks_ttl_s);
+  config.auth.jwks.min_refresh_interval = std::chrono::seconds(jwks_refresh_interval_s);
+  std::string issuers_problem;
+  if (!config.auth_issuers_path.empty()) {
+    std::vector<TrustedClient> clients;
+    issuers_problem = load_trusted_clients(config.auth_issuers_path, clients);
+    for (auto& client : clients) {
+      config.client_fhir_servers[client.issuer.iss] = client.fhir_servers;
+      config.auth.issuers.push_back(std::move(client.issuer));
+    }
   }
+  std::string problems = validate(config);
+  if (!issuers_problem.empty()) problems = "--auth-issuers " + issuers_problem + (problems.empty() ? "" : "\n" + problems);
+  if (!problems.empty()) return {ConfigParseResult::Outcome::invalid, problems};
   return result;
 }
 

@@ -109,8 +109,13 @@ async function startFhirServer(extra = []) {
   return proc;
 }
 
+// Authentication and the outbound allow-list have their own tests
+// (trust.test.mjs); here the service runs open, allowed to fetch from this
+// file's FHIR servers over plain http.
 async function startService(args = []) {
-  const proc = await start(BINARY, ['serve', '--port', '0', ...args], 'stderr', (line) => {
+  const fhirServers = [shared.fhir.url, ...[shared.slowPort, shared.downPort].map((port) => `http://127.0.0.1:${port}`)];
+  const open = ['--no-auth', '--development', '--fhir-server-allow', fhirServers.join(',')];
+  const proc = await start(BINARY, ['serve', '--port', '0', ...open, ...args], 'stderr', (line) => {
     const event = jsonLine(line);
     return event?.event === 'listening' ? event.port : undefined;
   });
@@ -229,6 +234,8 @@ before(async () => {
   shared.lisocelFile = lisocel.path;
   shared.lisocelBundle = lisocel.bundle;
   shared.fhir = await startFhirServer();
+  shared.slowPort = await freePort();
+  shared.downPort = await freePort();
   shared.service = await startService(['--db', join(shared.directory, 'shared.db')]);
   const discovery = await call(`${shared.service.url}/cds-services`);
   shared.services = Object.fromEntries(discovery.json.services.map((service) => [service.id, service]));
@@ -315,7 +322,7 @@ test('a null prefetch key is confirmed against fhirServer', { timeout: 30000 }, 
 });
 
 test('FHIR server down: 412 within the deadline, never a hang', { timeout: 30000 }, async () => {
-  const port = await freePort(); // nothing listens there
+  const port = shared.downPort; // nothing listens there
   const response = await call(`${shared.service.url}/cds-services/icans-patient-view`, {
     method: 'POST',
     body: patientView(AXICEL, { ...authorization(shared.fhir), fhirServer: `http://127.0.0.1:${port}` }),
@@ -328,7 +335,7 @@ test('FHIR server down: 412 within the deadline, never a hang', { timeout: 30000
 });
 
 test('FHIR server slower than the deadline: 412 within the deadline, never a hang', { timeout: 40000 }, async (t) => {
-  const slow = await startFhirServer(['--delay-ms', String(DEADLINE_MS + 3000)]);
+  const slow = await startFhirServer(['--delay-ms', String(DEADLINE_MS + 3000), '--port', String(shared.slowPort)]);
   t.after(() => stop(slow));
   const response = await call(`${shared.service.url}/cds-services/icans-patient-view`, {
     method: 'POST',

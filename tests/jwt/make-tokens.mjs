@@ -4,7 +4,12 @@
 // passing means the two agree on real tokens, not that the code agrees with
 // itself.
 //
-//   node tests/jwt/make-tokens.mjs OUT_DIR JKU_BASE_URL
+//   node tests/jwt/make-tokens.mjs OUT_DIR JKU_BASE_URL [AUDIENCE [NOW]]
+//
+// AUDIENCE (the aud of the tokens meant for the endpoint under test) and NOW
+// (seconds since the epoch) default to fixed values; the end-to-end tests
+// (tests/e2e/trust.test.mjs) give the real endpoint and clock, since the
+// service they run verifies at its own time.
 //
 // OUT_DIR receives:
 //   tokens.json              {now, issuer, rotating_issuer, audience, tenant, jku_base, tokens: {case: compact JWS}}
@@ -21,17 +26,17 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { SignJWT, base64url, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 
-const [outDir, jkuBase] = process.argv.slice(2);
-if (!outDir || !jkuBase) {
-  console.error('usage: node make-tokens.mjs OUT_DIR JKU_BASE_URL');
+const [outDir, jkuBase, audienceArgument, nowArgument] = process.argv.slice(2);
+if (!outDir || !jkuBase || (nowArgument !== undefined && !/^[0-9]{9,11}$/.test(nowArgument))) {
+  console.error('usage: node make-tokens.mjs OUT_DIR JKU_BASE_URL [AUDIENCE [NOW (epoch seconds)]]');
   process.exit(2);
 }
 mkdirSync(join(outDir, 'private'), { recursive: true });
 
-const now = 1767225600; // 2026-01-01T00:00:00Z
+const now = nowArgument ? Number(nowArgument) : 1767225600; // 2026-01-01T00:00:00Z
 const issuer = 'https://ehr.example.org';
 const rotatingIssuer = 'https://rotating-ehr.example.org';
-const audience = 'https://cds.example.org/cds-services/icans-monitor';
+const audience = audienceArgument || 'https://cds.example.org/cds-services/icans-monitor';
 const tenant = '2ddd6c3a-8e9a-44c6-a305-52111ad302a2';
 
 const writeJson = (name, value) => writeFileSync(join(outDir, name), JSON.stringify(value, null, 2) + '\n');

@@ -64,8 +64,10 @@ struct JwtFixtures {
 };
 
 // Runs make-tokens.mjs into a fresh temporary directory; jku URLs in the
-// tokens start with `jku_base`.
-inline std::unique_ptr<JwtFixtures> make_jwt_fixtures(const std::string& jku_base) {
+// tokens start with `jku_base`. `audience` and `now_seconds`, when given,
+// replace the script's fixed aud and instant.
+inline std::unique_ptr<JwtFixtures> make_jwt_fixtures(const std::string& jku_base, const std::string& audience = "",
+                                                      std::int64_t now_seconds = 0) {
   const auto manifest = std::filesystem::path(kJwtToolDir) / "node_modules" / "jose" / "package.json";
   if (!std::filesystem::exists(manifest)) {
     FAIL("npm package jose is not installed (" << manifest.string()
@@ -78,7 +80,8 @@ inline std::unique_ptr<JwtFixtures> make_jwt_fixtures(const std::string& jku_bas
   std::filesystem::create_directories(fixtures->dir);
   const std::string command = quoted_for_shell(ICANS_NODE) + " " + quoted_for_shell(kJwtToolDir + "/make-tokens.mjs") +
                               " " + quoted_for_shell(fixtures->dir.string()) + " " + quoted_for_shell(jku_base) +
-                              " 2>&1";
+                              (audience.empty() ? std::string() : " " + quoted_for_shell(audience)) +
+                              (now_seconds == 0 ? std::string() : " " + std::to_string(now_seconds)) + " 2>&1";
   std::string output;
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);

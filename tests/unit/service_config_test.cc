@@ -44,7 +44,8 @@ struct TempFile {
 
 TEST_CASE("defaults: 127.0.0.1:8080, ./icans-cds.db, 2 s fetch deadline, no CORS", "[service][config]") {
   ServiceConfig config;
-  const auto result = parse({}, config);
+  // Authentication is on by default and needs issuers (service_trust_config_test.cc).
+  const auto result = parse({"--no-auth"}, config);
   REQUIRE(result.outcome == ConfigParseResult::Outcome::run);
   CHECK(config.http.host == "127.0.0.1");
   CHECK(config.http.port == 8080);
@@ -57,7 +58,7 @@ TEST_CASE("defaults: 127.0.0.1:8080, ./icans-cds.db, 2 s fetch deadline, no CORS
 
 TEST_CASE("command-line options set the configuration", "[service][config]") {
   ServiceConfig config;
-  const auto result = parse({"--port", "0", "--threads", "2", "--db", "/tmp/x.db", "--shadow",
+  const auto result = parse({"--no-auth", "--port", "0", "--threads", "2", "--db", "/tmp/x.db", "--shadow",
                              "--t-cell-engagers", "--cors-origin", "https://a.example.org",
                              "--cors-origin", "https://b.example.org,https://c.example.org",
                              "--fetch-deadline-ms", "1500", "--ice-window-hours", "12",
@@ -83,13 +84,13 @@ TEST_CASE("ICANS_ environment variables set options; the command line wins", "[s
   ScopedEnvironment unrelated("ICANS_BINARY", "/usr/bin/true");  // not an option: ignored
   {
     ServiceConfig config;
-    REQUIRE(parse({}, config).outcome == ConfigParseResult::Outcome::run);
+    REQUIRE(parse({"--no-auth"}, config).outcome == ConfigParseResult::Outcome::run);
     CHECK(config.http.port == 9000);
     CHECK(config.shadow);
     CHECK(config.cors_origins == std::vector<std::string>{"https://a.example.org", "https://b.example.org"});
   }
   ServiceConfig config;
-  REQUIRE(parse({"--port", "9001"}, config).outcome == ConfigParseResult::Outcome::run);
+  REQUIRE(parse({"--no-auth", "--port", "9001"}, config).outcome == ConfigParseResult::Outcome::run);
   CHECK(config.http.port == 9001);
 }
 
@@ -99,7 +100,7 @@ TEST_CASE("a config file sets options below the environment and the command line
   ScopedEnvironment port("ICANS_PORT", "9200");
   ServiceConfig config;
   const std::string path = file.path.string();
-  REQUIRE(parse({"--config", path.c_str(), "--host", "127.0.0.2"}, config).outcome ==
+  REQUIRE(parse({"--no-auth", "--config", path.c_str(), "--host", "127.0.0.2"}, config).outcome ==
           ConfigParseResult::Outcome::run);
   CHECK(config.http.port == 9200);         // environment over file
   CHECK(config.http.host == "127.0.0.2");  // command line over file
@@ -109,7 +110,7 @@ TEST_CASE("a config file sets options below the environment and the command line
   {
     ScopedEnvironment from_environment("ICANS_CONFIG", path.c_str());
     ServiceConfig other;
-    REQUIRE(parse({}, other).outcome == ConfigParseResult::Outcome::run);
+    REQUIRE(parse({"--no-auth"}, other).outcome == ConfigParseResult::Outcome::run);
     CHECK(other.fetch_deadline == std::chrono::milliseconds(1200));
   }
 }
