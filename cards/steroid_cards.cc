@@ -48,6 +48,7 @@ SteroidChoice icans_choice(const CardInputs& in) {
       continue;
     }
     const auto& onset = evaluation.icans_at_least_since[0];
+    std::string timing;  // why the exception applies, when it depends on the onset
     if (exception.onset_within_hours_of_infusion) {
       const double limit = *exception.onset_within_hours_of_infusion;
       if (!onset || !evaluation.infusion) {
@@ -62,12 +63,14 @@ SteroidChoice icans_choice(const CardInputs& in) {
                        " exception does not apply.";
         continue;
       }
-      choice.note += " ICANS began " + format_hours(hours) + " after the infusion (" + format_time(*onset) +
-                     "), within " + format_number(limit) + " h.";
+      timing = " ICANS began " + format_hours(hours) + " after the infusion (" + format_time(*onset) +
+               "), within " + format_number(limit) + " h.";
     }
+    // The grade's own note ("no corticosteroids at grade 1 except ...") would
+    // contradict the exception the card now proposes.
     choice.regimen = exception.regimen;
     choice.consider = exception.consider;
-    choice.note = exception.note + choice.note;
+    choice.note = exception.note + timing;
     choice.basis = "ICANS grade 1, exception for " + product_name(evaluation.product);
     append_sources(choice.sources, exception.sources);
     return choice;

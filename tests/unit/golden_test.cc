@@ -91,9 +91,10 @@ TEST_CASE("Every example bundle has a golden case", "[golden]") {
   for (const char* example :
        {"amended-and-bad-data", "axicel-icans-grade3", "brexucel-seizure", "cannot-grade",
         "edema-grade4-methylpred", "fever-masked-after-tocilizumab", "hypotension-without-fever",
-        "icans-without-crs-tocilizumab-draft", "ice-items-incomplete", "intubated-sedated",
-        "pediatric-boundary-12y", "pediatric-tisacel-capd", "sepsis-no-cell-therapy",
-        "site-local-codes", "teclistamab-engager", "tisacel-crs-grade4"}) {
+        "icans-steroid-taper", "icans-without-crs-tocilizumab-draft", "ice-items-incomplete",
+        "intubated-sedated", "lisocel-grade1-early-onset", "pediatric-boundary-12y",
+        "pediatric-tisacel-capd", "sepsis-no-cell-therapy", "site-local-codes", "teclistamab-engager",
+        "tisacel-crs-grade4"}) {
     bool found = false;
     for (const auto& c : all) found = found || c.arguments.find(std::string(example) + ".json") != std::string::npos;
     INFO(example);
