@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "cds/cli/command_line.h"
 #include "cds/cli/commands.h"
 #include "cds/cli/load_inputs.h"
 #include "fhir/intake.h"
@@ -99,25 +100,9 @@ int run_inspect(int argc, char** argv) {
     ("help,h", "show this help")
     ("site-map", po::value(&site_map), "site terminology map (JSON, see docs/terminology.md)");
   // clang-format on
-  po::options_description hidden;
   std::vector<std::string> files;
-  hidden.add_options()("file", po::value(&files));
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  po::options_description all;
-  all.add(options).add(hidden);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "inspect: " << e.what() << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  if (auto exit_code = parse_command_line(argc, argv, options, "inspect", vm, files)) return *exit_code;
   if (files.empty()) {
     std::cerr << "inspect: no input files\n" << options << "\n";
     return 2;

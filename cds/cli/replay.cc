@@ -19,6 +19,7 @@
 #include "cards/card.h"
 #include "cards/protocol.h"
 #include "cards/recommend.h"
+#include "cds/cli/command_line.h"
 #include "cds/cli/commands.h"
 #include "cds/cli/expectations.h"
 #include "cds/cli/jwt_sign.h"
@@ -582,25 +583,9 @@ int run_replay(int argc, char** argv) {
     ("jwt-issuer", po::value(&jwt.issuer), "with --jwt-key: the iss claim")
     ("jwt-kid", po::value(&jwt.kid), "with --jwt-key: the kid header (the key's id in the issuer's JWK Set)");
   // clang-format on
-  po::options_description hidden;
   std::vector<std::string> files;
-  hidden.add_options()("file", po::value(&files));
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  po::options_description all;
-  all.add(options).add(hidden);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "replay: " << e.what() << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  if (auto exit_code = parse_command_line(argc, argv, options, "replay", vm, files)) return *exit_code;
   const bool expect_mode = !scenario_files.empty();
   if (expect_mode && !files.empty()) {
     std::cerr << "replay: with --expect the inputs are the scenarios' bundles; give no FILE\n";
