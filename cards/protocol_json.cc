@@ -818,23 +818,36 @@ class ProtocolReader {
     management.convulsive_status_text = fields.string("convulsive_status_text", Need::required).value_or("");
   }
 
-  void read_workup(FieldReader& fields) {
-    Workup& workup = protocol_->workup;
-    workup.enabled = fields.enabled();
-    workup.sources = read_source_list(fields, Need::required);
+  // The "items" array of a section: objects with a unique "id" and an
+  // "enabled" switch, the rest read by `read_rest`.
+  template <typename Item, typename ReadRest>
+  std::vector<Item> read_items(FieldReader& fields, ReadRest read_rest) {
+    std::vector<Item> items;
     const Value* list = fields.array("items", Need::required);
-    if (!list) return;
+    if (!list) return items;
     const std::string path = fields.path_of("items");
     std::set<std::string> ids;
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
       FieldReader item_fields((*list)[i], element(path, i), problems_);
       if (!item_fields.valid()) continue;
-      WorkupItem item;
+      Item item;
       item.id = item_fields.string("id", Need::required).value_or("");
       if (!item.id.empty() && !ids.insert(item.id).second) {
         problems_.add(item_fields.path_of("id"), "id " + in_quotes(item.id) + " is used twice");
       }
       item.enabled = item_fields.enabled();
+      read_rest(item_fields, item);
+      item_fields.finish();
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+
+  void read_workup(FieldReader& fields) {
+    Workup& workup = protocol_->workup;
+    workup.enabled = fields.enabled();
+    workup.sources = read_source_list(fields, Need::required);
+    workup.items = read_items<WorkupItem>(fields, [this](FieldReader& item_fields, WorkupItem& item) {
       if (auto orderable = item_fields.string("orderable", Need::required)) {
         item.orderable = orderable_ref(item_fields, "orderable", *orderable);
       }
@@ -850,9 +863,7 @@ class ProtocolReader {
       });
       item.note = item_fields.string("note", Need::optional).value_or("");
       item.sources = read_source_list(item_fields, Need::optional);
-      item_fields.finish();
-      workup.items.push_back(std::move(item));
-    }
+    });
   }
 
   GradeSteroid read_grade_steroid(FieldReader& parent, std::string_view key) {
@@ -917,28 +928,14 @@ class ProtocolReader {
     OtherCauses& causes = protocol_->other_causes;
     causes.enabled = fields.enabled();
     causes.sources = read_source_list(fields, Need::required);
-    const Value* list = fields.array("items", Need::required);
-    if (!list) return;
-    const std::string path = fields.path_of("items");
-    std::set<std::string> ids;
-    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-      FieldReader item_fields((*list)[i], element(path, i), problems_);
-      if (!item_fields.valid()) continue;
-      OtherCause cause;
-      cause.id = item_fields.string("id", Need::required).value_or("");
-      if (!cause.id.empty() && !ids.insert(cause.id).second) {
-        problems_.add(item_fields.path_of("id"), "id " + in_quotes(cause.id) + " is used twice");
-      }
-      cause.enabled = item_fields.enabled();
-      cause.text = item_fields.string("text", Need::required).value_or("");
-      cause.show_latest = read_concept_list(item_fields, "show_latest", Need::optional, [](fhir::Concept c) {
+    causes.items = read_items<OtherCause>(fields, [this](FieldReader& item_fields, OtherCause& item) {
+      item.text = item_fields.string("text", Need::required).value_or("");
+      item.show_latest = read_concept_list(item_fields, "show_latest", Need::optional, [](fhir::Concept c) {
         const auto kind = fhir::concept_info(c).kind;
         return kind == fhir::ConceptKind::measurement || kind == fhir::ConceptKind::drug ? ""
                                                                                          : "a measurement or a drug";
       });
-      item_fields.finish();
-      causes.items.push_back(std::move(cause));
-    }
+    });
   }
 
   Icd10Code read_icd10(FieldReader& parent, std::string_view key) {
