@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "fhir/content_hash.h"
+
 namespace fhir::detail {
 namespace {
 
@@ -102,14 +104,35 @@ Winner pick_latest(const std::vector<ReadResource>& resources,
   return winner;
 }
 
-std::vector<Winner> latest_versions(const std::vector<ReadResource>& resources) {
-  std::map<std::pair<std::string_view, std::string_view>, std::vector<std::size_t>> copies;
-  for (std::size_t i = 0; i < resources.size(); ++i) {
-    copies[{resources[i].type, resources[i].id}].push_back(i);
-  }
+std::vector<Winner> latest_versions(std::vector<ReadResource>& resources, std::size_t max_json_depth) {
+  // Copies of one resource side by side, each group in input order.
+  std::vector<std::size_t> order(resources.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&resources](std::size_t a, std::size_t b) {
+    return std::tie(resources[a].type, resources[a].id, a) <
+           std::tie(resources[b].type, resources[b].id, b);
+  });
   std::vector<Winner> winners;
-  winners.reserve(copies.size());
-  for (const auto& [key, indices] : copies) winners.push_back(pick_latest(resources, indices));
+  std::vector<std::size_t> copies;
+  for (std::size_t first = 0; first < order.size();) {
+    std::size_t end = first + 1;
+    while (end < order.size() && resources[order[end]].type == resources[order[first]].type &&
+           resources[order[end]].id == resources[order[first]].id) {
+      ++end;
+    }
+    if (end - first == 1) {
+      winners.push_back({order[first], {}});
+    } else {
+      copies.assign(order.begin() + static_cast<std::ptrdiff_t>(first),
+                    order.begin() + static_cast<std::ptrdiff_t>(end));
+      for (std::size_t index : copies) {
+        ReadResource& copy = resources[index];
+        if (copy.source) copy.content_hash = content_hash(*copy.source, max_json_depth);
+      }
+      winners.push_back(pick_latest(resources, copies));
+    }
+    first = end;
+  }
   std::sort(winners.begin(), winners.end(),
             [](const Winner& a, const Winner& b) { return a.index < b.index; });
   return winners;
@@ -212,13 +235,20 @@ bool never_counts(const AnyResource& resource) {
   return false;
 }
 
+// Stamps the resource in place, where it is kept: a resource is a large
+// struct, and each move of it costs.
 template <typename Typed>
-Typed stamped(const ReadResource& read, Typed resource, const std::string& patient) {
+void stamp(const ReadResource& read, Typed& resource, const std::string& patient) {
   resource.id = read.id;
   resource.origin = read.origin;
   resource.version = read.version;
   if constexpr (requires { resource.subject; }) resource.subject = patient;
-  return resource;
+}
+
+template <typename Typed>
+void file_into(std::vector<Typed>& list, const ReadResource& read, Typed&& resource,
+               const std::string& patient) {
+  stamp(read, list.emplace_back(std::move(resource)), patient);
 }
 
 void file(ReadResource& read, const std::string& patient, PatientRecord& record) {
@@ -226,19 +256,20 @@ void file(ReadResource& read, const std::string& patient, PatientRecord& record)
       [&](auto& typed) {
         using T = std::decay_t<decltype(typed)>;
         if constexpr (std::is_same_v<T, Patient>) {
-          record.patient = stamped(read, std::move(typed), patient);
+          record.patient = std::move(typed);
+          stamp(read, *record.patient, patient);
         } else if constexpr (std::is_same_v<T, Observation>) {
-          record.observations.push_back(stamped(read, std::move(typed), patient));
+          file_into(record.observations, read, std::move(typed), patient);
         } else if constexpr (std::is_same_v<T, MedicationAdministration>) {
-          record.administrations.push_back(stamped(read, std::move(typed), patient));
+          file_into(record.administrations, read, std::move(typed), patient);
         } else if constexpr (std::is_same_v<T, MedicationRequest>) {
-          record.medication_requests.push_back(stamped(read, std::move(typed), patient));
+          file_into(record.medication_requests, read, std::move(typed), patient);
         } else if constexpr (std::is_same_v<T, ServiceRequest>) {
-          record.service_requests.push_back(stamped(read, std::move(typed), patient));
+          file_into(record.service_requests, read, std::move(typed), patient);
         } else if constexpr (std::is_same_v<T, DiagnosticReport>) {
-          record.reports.push_back(stamped(read, std::move(typed), patient));
+          file_into(record.reports, read, std::move(typed), patient);
         } else if constexpr (std::is_same_v<T, Procedure>) {
-          record.procedures.push_back(stamped(read, std::move(typed), patient));
+          file_into(record.procedures, read, std::move(typed), patient);
         }
       },
       read.resource);
@@ -315,14 +346,15 @@ void append(std::vector<Warning>& to, std::vector<Warning>& from) {
 }  // namespace
 
 IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarning> input_warnings,
-                      const FullUrls& full_urls, const Terminology& terminology) {
+                      const FullUrls& full_urls, const Terminology& terminology,
+                      std::size_t max_json_depth) {
   IntakeResult result;
   std::vector<InputWarning> unfiled = std::move(input_warnings);
   const auto leave_unfiled = [&unfiled](std::size_t input_index, std::vector<Warning>& warnings) {
     for (auto& warning : warnings) unfiled.push_back({input_index, std::move(warning)});
     warnings.clear();
   };
-  std::vector<Winner> winners = latest_versions(resources);
+  std::vector<Winner> winners = latest_versions(resources, max_json_depth);
 
   Medications medications;
   for (const Winner& winner : winners) {

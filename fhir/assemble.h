@@ -28,8 +28,10 @@ struct InputWarning {
 // Keeps the latest version of each resource, resolves subjects and bundled
 // Medication references, drops what never counts, sorts by time, and files
 // every warning under the patient it concerns; the others are returned in
-// input order.
+// input order. `max_json_depth` bounds the content fingerprint of copies read
+// from a `source` (read_helpers.h).
 IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarning> input_warnings,
-                      const FullUrls& full_urls, const Terminology& terminology);
+                      const FullUrls& full_urls, const Terminology& terminology,
+                      std::size_t max_json_depth);
 
 }  // namespace fhir::detail

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "fhir/assemble.h"
+#include "fhir/content_hash.h"
 #include "fhir/line_reader.h"
 #include "fhir/read_helpers.h"
 
@@ -55,69 +56,6 @@ std::string_view as_view(const Json& string) {
   return {string.GetString(), string.GetStringLength()};
 }
 
-// ---- Content fingerprint ---------------------------------------------------
-
-// Tells a re-sent copy of a resource from a different resource under the same
-// id and version. Member order does not matter; `meta` does not count (the
-// same content is often re-exported with a new lastUpdated).
-std::uint64_t mix(std::uint64_t seed, std::uint64_t value) {
-  value *= 0x9E3779B97F4A7C15ull;
-  return (seed ^ value) * 0xBF58476D1CE4E5B9ull + (seed >> 29);
-}
-
-// Eight bytes per step: a byte-at-a-time hash (FNV-1a) spent more time
-// on the strings of a large prefetch than reading them did. Only compared
-// within one intake, so no hash value is kept anywhere.
-std::uint64_t hash_text(std::string_view text) {
-  std::uint64_t hash = mix(0xCBF29CE484222325ull, text.size());
-  std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t eight;
-    std::memcpy(&eight, text.data() + i, sizeof eight);
-    hash = mix(hash, eight);
-  }
-  if (i < text.size()) {
-    std::uint64_t rest = 0;  // zero-padded; the length above tells "a" from "a\0"
-    std::memcpy(&rest, text.data() + i, text.size() - i);
-    hash = mix(hash, rest);
-  }
-  return hash;
-}
-
-std::uint64_t content_hash(const Json& value, std::size_t depth_left, bool top = false) {
-  if (depth_left == 0) return 0;  // deeper than parse_json admits; the text was not ours
-  switch (value.GetType()) {
-    case rapidjson::kNullType:
-      return 1;
-    case rapidjson::kFalseType:
-      return 2;
-    case rapidjson::kTrueType:
-      return 3;
-    case rapidjson::kStringType:
-      return mix(4, hash_text(as_view(value)));
-    case rapidjson::kNumberType: {
-      const double number = value.GetDouble();
-      std::uint64_t bits = 0;
-      std::memcpy(&bits, &number, sizeof bits);
-      return mix(5, bits);
-    }
-    case rapidjson::kArrayType: {
-      std::uint64_t hash = 6;
-      for (const auto& element : value.GetArray()) hash = mix(hash, content_hash(element, depth_left - 1));
-      return hash;
-    }
-    case rapidjson::kObjectType: {
-      std::uint64_t sum = 7;  // a sum does not depend on member order
-      for (const auto& m : value.GetObject()) {
-        if (top && as_view(m.name) == "meta") continue;
-        sum += mix(hash_text(as_view(m.name)), content_hash(m.value, depth_left - 1));
-      }
-      return mix(8, sum);
-    }
-  }
-  return 0;
-}
-
 bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
@@ -131,6 +69,7 @@ struct Intake::State {
   std::vector<detail::InputWarning> input_warnings;
   detail::FullUrls full_urls;
   std::size_t input_index = 0;
+  bool sources_outlive_intake = false;  // while reading an add_json_value input
 
   // Per input: resource types not read, reported once each at the end.
   struct Unread {
@@ -171,6 +110,8 @@ struct Intake::State {
   std::string add_resource(const Json& json, std::string_view input, std::size_t entry,
                            const std::string& full_url);
   std::string add_bundle(const Json& bundle, std::string_view input);
+  std::string add_top_level(const Json& value, std::string_view input_name,
+                            bool value_outlives_intake);
 };
 
 std::optional<std::string> Intake::State::read_subject(const Json& json, ReadContext& context) {
@@ -220,7 +161,8 @@ std::string Intake::State::add_resource(const Json& json, std::string_view input
            " resources in the inputs; split them or raise the limit";
   }
 
-  ReadResource read;
+  // Built where it is kept: a resource is a large struct, moved once less.
+  ReadResource& read = resources.emplace_back();
   read.type = std::string(as_view(*type));
   read.origin = {std::string(input), entry};
   read.input_index = input_index;
@@ -253,9 +195,14 @@ std::string Intake::State::add_resource(const Json& json, std::string_view input
   if (!reader->has_subject || read.subject_reference) {
     reader->read(json, read, context);
   }
-  read.content_hash = content_hash(json, limits.json.max_depth + 1, true);
+  // A value that outlives the intake is fingerprinted only if another copy
+  // of it turns up (assemble.cc): most resources come once.
+  if (sources_outlive_intake) {
+    read.source = &json;
+  } else {
+    read.content_hash = detail::content_hash(json, limits.json.max_depth + 1);
+  }
   if (!full_url.empty()) register_full_url(full_url, read);
-  resources.push_back(std::move(read));
   return {};
 }
 
@@ -322,10 +269,15 @@ std::string Intake::add_json(std::string_view text, std::string_view input_name)
   if (auto error = parse_json(text, document, state_->limits.json); !error.empty()) {
     return input + ": " + error;
   }
-  return add_json_value(document, input_name);
+  return state_->add_top_level(document, input_name, false);
 }
 
 std::string Intake::add_json_value(const rapidjson::Value& value, std::string_view input_name) {
+  return state_->add_top_level(value, input_name, true);
+}
+
+std::string Intake::State::add_top_level(const Json& value, std::string_view input_name,
+                                         bool value_outlives_intake) {
   const std::string input(input_name);
   if (!value.IsObject()) {
     return input + ": top-level JSON is " + json_type_name(value) +
@@ -335,10 +287,12 @@ std::string Intake::add_json_value(const rapidjson::Value& value, std::string_vi
   if (!type || !type->IsString()) {
     return input + ": top-level object has no resourceType string; not a FHIR resource";
   }
-  state_->begin_input();
-  std::string error = as_view(*type) == "Bundle" ? state_->add_bundle(value, input)
-                                                 : state_->add_resource(value, input, 0, {});
-  state_->end_input(input);
+  begin_input();
+  sources_outlive_intake = value_outlives_intake;
+  std::string error = as_view(*type) == "Bundle" ? add_bundle(value, input)
+                                                 : add_resource(value, input, 0, {});
+  sources_outlive_intake = false;
+  end_input(input);
   return error;
 }
 
@@ -432,7 +386,7 @@ IntakeResult Intake::finish() {
   auto state = std::make_unique<State>(state_->terminology, state_->limits);
   std::swap(state, state_);
   return detail::assemble(std::move(state->resources), std::move(state->input_warnings),
-                          state->full_urls, state->terminology);
+                          state->full_urls, state->terminology, state->limits.json.max_depth + 1);
 }
 
 }  // namespace fhir

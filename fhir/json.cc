@@ -180,18 +180,33 @@ struct UniqueMembers {
 // open objects' member names are packed into one buffer used as a stack and
 // searched one by one. Stops at a repeated name or at an object with more
 // members than a linear search suits; parse_json then runs UniqueMembers.
+//
+// It also stops at nesting deeper than `max_depth`, before the parser
+// recurses further: the usual text is not prescanned.
 template <typename Handler>
 struct FewUniqueMembers : UniqueMembers<Handler> {
   static constexpr std::size_t kMaxMembers = 64;
+  std::size_t max_depth = 0;
+  std::size_t nesting = 0;  // arrays and objects open
   std::string names;
   std::vector<std::pair<std::size_t, std::size_t>> seen;  // offset and size in `names`
   std::vector<std::size_t> object_first;  // for each open object, its first entry in `seen`
 
+  bool StartArray() {
+    if (++nesting > max_depth) return false;
+    return this->target->StartArray();
+  }
+  bool EndArray(rapidjson::SizeType n) {
+    --nesting;
+    return this->target->EndArray(n);
+  }
   bool StartObject() {
+    if (++nesting > max_depth) return false;
     object_first.push_back(seen.size());
     return this->target->StartObject();
   }
   bool EndObject(rapidjson::SizeType n) {
+    --nesting;
     const std::size_t first = object_first.back();
     object_first.pop_back();
     if (first < seen.size()) {
@@ -213,26 +228,64 @@ struct FewUniqueMembers : UniqueMembers<Handler> {
   }
 };
 
-// True when `text` is well-formed UTF-8 (Unicode, table 3-7): then every
-// string in it passes RapidJSON's encoding check, which need not run.
-bool is_utf8(std::string_view text) {
+// What the one pass over the usual text finds out, so that the parse of it
+// can skip the checks that cannot fail on it.
+struct TextScan {
+  bool utf8 = true;  // well-formed (Unicode, table 3-7): RapidJSON's encoding check cannot fail
+  // A backslash-u escape of a low surrogate (DC00 to DFFF) not right after
+  // one of a high surrogate: RapidJSON 1.1 decodes it into bytes that are not
+  // UTF-8, past its encoding check.
+  bool lone_low_surrogate = false;
+};
+
+// Looks at the escape whose backslash is at `i` and returns the index of its
+// last byte. Outside a string a backslash is a syntax error the parser
+// reports, so every backslash can be taken for the start of an escape.
+std::size_t scan_escape(std::string_view text, std::size_t i, TextScan& scan) {
+  if (i + 1 >= text.size() || text[i + 1] != 'u') return i + 1;
+  const long unit = escaped_code_unit(text, i + 1);
+  if (unit >= 0xD800 && unit <= 0xDBFF) {
+    // A pair is consumed whole; a high surrogate without its low half is
+    // refused by RapidJSON itself.
+    if (i + 11 < text.size() && text[i + 6] == '\\' && text[i + 7] == 'u') {
+      const long low = escaped_code_unit(text, i + 7);
+      if (low >= 0xDC00 && low <= 0xDFFF) return i + 11;
+    }
+    return i + 5;
+  }
+  if (unit >= 0xDC00 && unit <= 0xDFFF) scan.lone_low_surrogate = true;
+  return i + 5;
+}
+
+// One pass: UTF-8 well-formedness and escapes. ASCII without a backslash,
+// most of any FHIR document, goes eight bytes at a time.
+TextScan scan_text(std::string_view text) {
+  TextScan scan;
+  constexpr std::uint64_t kOnes = 0x0101010101010101u;
+  constexpr std::uint64_t kHighs = 0x8080808080808080u;
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* const end = p + text.size();
-  while (p < end) {
-    if (end - p >= 8) {  // ASCII eight bytes at a time: most of any FHIR document
+  const std::size_t size = text.size();
+  std::size_t i = 0;
+  while (i < size) {
+    if (size - i >= 8) {
       std::uint64_t eight;
-      std::memcpy(&eight, p, sizeof eight);
-      if ((eight & 0x8080808080808080u) == 0) {
-        p += 8;
+      std::memcpy(&eight, p + i, sizeof eight);
+      const std::uint64_t backslashes = eight ^ (kOnes * '\\');
+      if ((eight & kHighs) == 0 && ((backslashes - kOnes) & ~backslashes & kHighs) == 0) {
+        i += 8;
         continue;
       }
     }
-    const unsigned char lead = *p;
-    if (lead < 0x80) {
-      ++p;
+    const unsigned char lead = p[i];
+    if (lead == '\\') {
+      i = scan_escape(text, i, scan) + 1;
       continue;
     }
-    std::ptrdiff_t length = 0;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
     unsigned char second_low = 0x80;
     unsigned char second_high = 0xBF;
     if (lead >= 0xC2 && lead <= 0xDF) {
@@ -246,15 +299,22 @@ bool is_utf8(std::string_view text) {
       if (lead == 0xF0) second_low = 0x90;   // overlong
       if (lead == 0xF4) second_high = 0x8F;  // beyond U+10FFFF
     } else {
-      return false;
+      scan.utf8 = false;
+      return scan;
     }
-    if (end - p < length || p[1] < second_low || p[1] > second_high) return false;
-    for (std::ptrdiff_t k = 2; k < length; ++k) {
-      if (p[k] < 0x80 || p[k] > 0xBF) return false;
+    if (size - i < length || p[i + 1] < second_low || p[i + 1] > second_high) {
+      scan.utf8 = false;
+      return scan;
     }
-    p += length;
+    for (std::size_t k = 2; k < length; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) {
+        scan.utf8 = false;
+        return scan;
+      }
+    }
+    i += length;
   }
-  return true;
+  return scan;
 }
 
 // RapidJSON's recursive parser is the faster; it recurses once or twice per
@@ -267,25 +327,33 @@ std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimi
   // RFC 8259 lets parsers ignore a UTF-8 byte order mark, which Windows tools
   // write; editors do not show it, so positions are counted after it.
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  if (auto error = prescan(text, limits.max_depth); !error.empty()) return error;
-  // The usual text first, parsed with fewer checks that cannot fail on it:
-  // well-formed UTF-8 needs no encoding check, nesting bounded by the prescan
-  // needs no iterative parser, and few members per object need no hash set.
-  // A text this parse does not accept leaves `doc` as it was and is parsed
-  // again below, the way that finds and names its first problem.
-  if (limits.max_depth <= kRecursiveParseMaxDepth && is_utf8(text)) {
-    rapidjson::MemoryStream stream(text.data(), text.size());
-    rapidjson::Reader reader;
-    FewUniqueMembers<rapidjson::Document> handler;
-    bool parsed = false;
-    auto generator = [&](rapidjson::Document& target) {
-      handler.target = &target;
-      parsed = !reader.Parse<rapidjson::kParseNoFlags>(stream, handler).IsError();
-      return parsed;
-    };
-    doc.Populate(generator);
-    if (parsed) return {};
+  // The usual text first, in one pass and a parse with fewer checks that
+  // cannot fail on it: well-formed UTF-8 needs no encoding check, nesting
+  // bounded as it is parsed needs no iterative parser, and few members per
+  // object need no hash set. A text this parse does not accept leaves `doc`
+  // as it was and is checked and parsed again below, the way that finds and
+  // names its first problem.
+  if (limits.max_depth <= kRecursiveParseMaxDepth) {
+    const TextScan scan = scan_text(text);
+    if (scan.utf8 && !scan.lone_low_surrogate) {
+      rapidjson::MemoryStream stream(text.data(), text.size());
+      rapidjson::Reader reader;
+      FewUniqueMembers<rapidjson::Document> handler;
+      handler.max_depth = limits.max_depth;
+      bool parsed = false;
+      auto generator = [&](rapidjson::Document& target) {
+        handler.target = &target;
+        // The memory stream reads a NUL byte as the end of the text: a parse
+        // that stops before the end found one after the document.
+        parsed = !reader.Parse<rapidjson::kParseNoFlags>(stream, handler).IsError() &&
+                 stream.Tell() == text.size();
+        return parsed;
+      };
+      doc.Populate(generator);
+      if (parsed) return {};
+    }
   }
+  if (auto error = prescan(text, limits.max_depth); !error.empty()) return error;
   // Trailing garbage must fail, so kParseStopWhenDoneFlag stays off; invalid
   // UTF-8 fails too rather than travelling on into warnings and cards.
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;

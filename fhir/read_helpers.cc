@@ -1,6 +1,7 @@
 #include "fhir/read_helpers.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "fhir/json.h"
 #include "fhir/units.h"
@@ -25,11 +26,19 @@ std::string type_mismatch(const char* expected, const Json& found) {
   return std::string("expected ") + expected + ", found " + json_type_name(found);
 }
 
+// Intake looks up thousands of members, most of them absent or at a name of
+// the same length (code, unit, text): the first byte settles most
+// comparisons without a call to memcmp, which FindMember makes for each.
 const Json* member(const Json& object, std::string_view name) {
   if (!object.IsObject()) return nullptr;
-  const auto it = object.FindMember(
-      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size())));
-  return it == object.MemberEnd() ? nullptr : &it->value;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    const Json& key = it->name;
+    if (key.GetStringLength() != name.size()) continue;
+    if (name.empty()) return &it->value;
+    const char* text = key.GetString();
+    if (text[0] == name[0] && std::memcmp(text, name.data(), name.size()) == 0) return &it->value;
+  }
+  return nullptr;
 }
 
 namespace {
@@ -97,16 +106,57 @@ std::optional<double> number_member(const Json& object, std::string_view name,
   return value->GetDouble();
 }
 
-Coding read_coding(const Json& json, std::string_view field, ReadContext& context) {
+namespace {
+
+// The path of element `index` of the coding array of the field `parent`,
+// joined only when a warning names it.
+struct CodingAt {
+  std::string_view parent;
+  rapidjson::SizeType index;
+};
+
+std::string field_text(const CodingAt& at) { return path(at.parent, indexed("coding", at.index)); }
+
+// Codings are most of what an intake reads: their members are found in one
+// pass instead of a lookup each.
+template <typename Field>
+Coding read_coding_at(const Json& json, const Field& field, ReadContext& context) {
   Coding coding;
   if (!json.IsObject()) {
-    context.warn(field, type_mismatch("object", json) + "; not read");
+    context.warn(field_text(field), type_mismatch("object", json) + "; not read");
     return coding;
   }
-  coding.system = string_member_of(json, "system", field, context).value_or("");
-  coding.code = string_member_of(json, "code", field, context).value_or("");
-  coding.display = string_member_of(json, "display", field, context).value_or("");
+  const Json* system = nullptr;
+  const Json* code = nullptr;
+  const Json* display = nullptr;
+  for (auto it = json.MemberBegin(); it != json.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    if (name == "system") {
+      system = &it->value;
+    } else if (name == "code") {
+      code = &it->value;
+    } else if (name == "display") {
+      display = &it->value;
+    }
+  }
+  const auto read = [&](const Json* value, std::string_view name, std::string& out) {
+    if (!value) return;
+    if (!value->IsString()) {
+      context.warn(path(field_text(field), name), type_mismatch("string", *value) + "; not read");
+      return;
+    }
+    out.assign(value->GetString(), value->GetStringLength());
+  };
+  read(system, "system", coding.system);
+  read(code, "code", coding.code);
+  read(display, "display", coding.display);
   return coding;
+}
+
+}  // namespace
+
+Coding read_coding(const Json& json, std::string_view field, ReadContext& context) {
+  return read_coding_at(json, field, context);
 }
 
 CodeableConcept read_codeable_concept(const Json& json, std::string_view field,
@@ -118,8 +168,9 @@ CodeableConcept read_codeable_concept(const Json& json, std::string_view field,
   }
   if (const Json* codings = typed_member(json, "coding", MemberOf{field, "coding"}, context, "array",
                                          [](const Json& v) { return v.IsArray(); })) {
+    code.codings.reserve(codings->Size());
     for (rapidjson::SizeType i = 0; i < codings->Size(); ++i) {
-      code.codings.push_back(read_coding((*codings)[i], path(field, indexed("coding", i)), context));
+      code.codings.push_back(read_coding_at((*codings)[i], CodingAt{field, i}, context));
     }
   }
   code.text = string_member_of(json, "text", field, context).value_or("");

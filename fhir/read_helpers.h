@@ -183,6 +183,9 @@ struct ReadResource {
   VersionInfo version;
   Origin origin;
   std::size_t input_index = 0;
+  // Set when the resource as sent outlives the intake: its content_hash is
+  // then taken only when another copy of it turns up.
+  const Json* source = nullptr;
   std::uint64_t content_hash = 0;
   std::optional<std::string> subject_reference;  // empty when the type has no subject
   std::string medication_reference;              // pending bundled Medication

@@ -168,22 +168,27 @@ Value read_value(const Json& object, std::string_view parent, const CodeMatch& m
   const bool was_muted = context.muted;
   context.muted = was_muted || match.meaning == Concept::unknown;
   const Json* chosen = nullptr;
-  std::string chosen_name;
-  std::string names;
+  std::string_view chosen_name;
+  bool several = false;
   for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
     const std::string_view name(it->name.GetString(), it->name.GetStringLength());
     if (!is_value_choice(name)) continue;
-    names += names.empty() ? "" : ", ";
-    names += name;
-    if (!chosen) {
-      chosen = &it->value;
-      chosen_name = name;
-    } else {
-      chosen_name.clear();
+    if (chosen) {
+      several = true;
+      break;
     }
+    chosen = &it->value;
+    chosen_name = name;
   }
   Value value;
-  if (chosen && chosen_name.empty()) {
+  if (several) {
+    std::string names;  // listed only for the warning
+    for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+      const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+      if (!is_value_choice(name)) continue;
+      names += names.empty() ? "" : ", ";
+      names += name;
+    }
     context.warn(path(parent, "value[x]"), "more than one value[x] (" + names + "); none read");
   } else if (chosen) {
     value = read_one_value(*chosen, chosen_name, match, path(parent, chosen_name), context);
@@ -241,13 +246,11 @@ bool read_time(const Json& json, Observation& observation, ReadContext& context)
 }  // namespace
 
 void read_observation(const Json& json, ReadResource& out, ReadContext& context) {
-  Observation observation;
+  Observation& observation = out.resource.emplace<Observation>();
   observation.status = read_status(json, kStatuses, ObservationStatus::unknown, context);
   if (observation.status == ObservationStatus::entered_in_error ||
       observation.status == ObservationStatus::cancelled) {
-    // Never counts; kept only so that it supersedes earlier versions.
-    out.resource = std::move(observation);
-    return;
+    return;  // never counts; kept only so that it supersedes earlier versions
   }
   if (!member(json, "code")) context.warn("code", "missing (FHIR requires it)");
   observation.code = codeable_concept_member(json, "code", "code", context);
@@ -261,7 +264,6 @@ void read_observation(const Json& json, ReadResource& out, ReadContext& context)
   read_components(json, observation, context);
   observation.interpretation = codeable_concept_array(json, "interpretation", context);
   observation.notes = note_texts(json, context);
-  out.resource = std::move(observation);
 }
 
 }  // namespace fhir::detail

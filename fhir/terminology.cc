@@ -122,7 +122,7 @@ std::vector<Concept> Terminology::names_in(std::string_view text) const {
 
 CodeMatch Terminology::lookup(std::string_view system, std::string_view code) const {
   if (system.empty() || code.empty()) return {};
-  const auto it = codes_.find(std::pair<std::string, std::string>(system, code));
+  const auto it = codes_.find(CodeOrder::View(system, code));
   if (it == codes_.end()) return {};
   return it->second;
 }

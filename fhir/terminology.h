@@ -252,7 +252,17 @@ class Terminology {
   // Distinct concepts named in `text`, in order of first appearance.
   std::vector<Concept> names_in(std::string_view text) const;
 
-  std::map<std::pair<std::string, std::string>, CodeMatch, std::less<>> codes_;
+  // System and code, looked up as views: a lookup per charted coding must
+  // not copy both strings first.
+  struct CodeOrder {
+    using is_transparent = void;
+    using View = std::pair<std::string_view, std::string_view>;
+    static View view(const std::pair<std::string, std::string>& key) { return {key.first, key.second}; }
+    static View view(const View& key) { return key; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const { return view(a) < view(b); }
+  };
+  std::map<std::pair<std::string, std::string>, CodeMatch, CodeOrder> codes_;
   std::vector<std::pair<std::string, Concept>> names_;  // lower-case name -> concept
   std::vector<Entry> builtin_entries_;
   std::vector<Entry> site_entries_;

@@ -14,6 +14,7 @@
 #include "cds/cli/commands.h"
 #include "cds/hooks/auth.h"
 #include "cds/hooks/http.h"
+#include "cds/hooks/memory_reuse.h"
 #include "cds/hooks/service.h"
 #include "cds/hooks/service_config.h"
 #include "cds/hooks/store.h"
@@ -57,6 +58,8 @@ int run_serve(int argc, char** argv) {
     for (const auto& problem : problems) std::cerr << problem << "\n";
     return 2;
   }
+
+  keep_freed_memory_for_next_requests();
 
   // Blocked before any thread starts, so every thread inherits the mask and
   // only the waiter below ever sees SIGTERM/SIGINT.

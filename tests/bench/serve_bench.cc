@@ -41,6 +41,7 @@
 
 #include "cards/protocol.h"
 #include "cds/hooks/http.h"
+#include "cds/hooks/memory_reuse.h"
 #include "cds/hooks/service.h"
 #include "cds/hooks/store.h"
 #include "fhir/json.h"
@@ -271,6 +272,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // As `icans-cds serve` does at start-up: the service measured is the one deployed.
+  keep_freed_memory_for_next_requests();
   const Templates templates(std::string(ICANS_SOURCE_DIR) + "/examples/axicel-icans-grade3.json");
   const std::string body = make_request(templates, days);
   std::cerr << "request body: " << body.size() / 1024 << " KiB\n";
@@ -413,8 +416,12 @@ int main(int argc, char** argv) {
     print(label.c_str(), concurrent);
     std::printf("(c)/(b) p50 ratio, new connection: %.2f\n", http.p50_ms / router.p50_ms);
   }
-  std::printf("(b)/(a) p50 ratio: %.1f with the audit file, %.1f with the in-memory store\n",
+  std::printf("(b)/(a) p50 ratio: %.2f with the audit file, %.2f with the in-memory store\n",
               router.p50_ms / parse.p50_ms, memory.p50_ms / parse.p50_ms);
+  // The overhead of serving, beyond the parse every JSON service pays.
+  std::printf("((b)-(a))/(a) p50 ratio: %.2f with the audit file, %.2f with the in-memory store\n",
+              (router.p50_ms - parse.p50_ms) / parse.p50_ms,
+              (memory.p50_ms - parse.p50_ms) / parse.p50_ms);
   std::printf("durability (audit file minus in-memory store), p50: %.3f ms\n", router.p50_ms - memory.p50_ms);
   store.reset();
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include <unistd.h>
@@ -243,6 +244,71 @@ TEST_CASE("versions: the same version twice with different content is a warning"
   CHECK(record.warnings[0].message.find("the same version (3) appears twice with different content") !=
         std::string::npos);
   CHECK(record.observations.size() == 1);
+}
+
+// DOM values handed to add_json_value are fingerprinted only when a second
+// copy turns up; a copy from parsed text is fingerprinted as it is read. The
+// comparisons must come out as they do for text.
+TEST_CASE("versions: copies handed over as DOM values are compared by content, meta and member order aside") {
+  const auto parsed = [](const std::string& text) {
+    auto document = std::make_unique<rapidjson::Document>();
+    REQUIRE(fhir::parse_json(text, *document).empty());
+    return document;
+  };
+  const auto a = parsed(temperature("t1", "Patient/p1", "2026-03-01T10:00:00Z",
+                                    R"( "meta": {"versionId": "3", "lastUpdated": "2026-03-01T10:05:00Z"},)"));
+  // The same content with meta changed: one resource, no warning.
+  auto b = parsed(temperature("t1", "Patient/p1", "2026-03-01T10:00:00Z",
+                              R"( "meta": {"versionId": "3", "lastUpdated": "2026-03-02T00:00:00Z"},)"));
+  // The same version with a different time: a warning.
+  auto c = parsed(temperature("t1", "Patient/p1", "2026-03-01T09:00:00Z", R"( "meta": {"versionId": "3"},)"));
+
+  fhir::Intake same(terminology());
+  REQUIRE(same.add_json_value(*a, "a") == "");
+  REQUIRE(same.add_json_value(*b, "b") == "");
+  const auto same_result = same.finish();
+  CHECK(patient(same_result, "p1").warnings.empty());
+  CHECK(patient(same_result, "p1").observations.size() == 1);
+
+  const auto in_order = parsed(R"({"resourceType": "Patient", "id": "p9", "gender": "female",
+      "birthDate": "1970-01-01"})");
+  const auto reordered = parsed(R"({"birthDate": "1970-01-01", "gender": "female",
+      "id": "p9", "resourceType": "Patient"})");
+  const auto changed = parsed(R"({"resourceType": "Patient", "id": "p9", "gender": "male",
+      "birthDate": "1970-01-01"})");
+  fhir::Intake orders(terminology());
+  REQUIRE(orders.add_json_value(*in_order, "in-order") == "");
+  REQUIRE(orders.add_json_value(*reordered, "reordered") == "");
+  CHECK(orders.finish().warnings.empty());
+  fhir::Intake changes(terminology());
+  REQUIRE(changes.add_json_value(*in_order, "in-order") == "");
+  REQUIRE(changes.add_json_value(*changed, "changed") == "");
+  const auto changed_result = changes.finish();
+  std::size_t duplicate_warnings = 0;
+  for (const auto& warning : changed_result.warnings) {
+    duplicate_warnings += warning.message.starts_with("duplicate id Patient/p9") ? 1 : 0;
+  }
+  for (const auto& [id, record] : changed_result.patients) {
+    for (const auto& warning : record.warnings) {
+      duplicate_warnings += warning.message.starts_with("duplicate id Patient/p9") ? 1 : 0;
+    }
+  }
+  CHECK(duplicate_warnings == 1);
+
+  fhir::Intake different(terminology());
+  REQUIRE(different.add_json_value(*a, "a") == "");
+  REQUIRE(different.add_json(temperature("t1", "Patient/p1", "2026-03-01T09:00:00Z",
+                                         R"( "meta": {"versionId": "3"},)"),
+                             "text.json") == "");
+  REQUIRE(different.add_json_value(*c, "c") == "");
+  const auto different_result = different.finish();
+  const auto& record = patient(different_result, "p1");
+  // a differs from the text copy; the text copy and c are identical.
+  REQUIRE(record.warnings.size() == 1);
+  CHECK(record.warnings[0].message.find("the same version (3) appears twice with different content "
+                                        "(other copy: a)") != std::string::npos);
+  REQUIRE(record.observations.size() == 1);
+  CHECK(record.observations[0].origin.input == "c");
 }
 
 TEST_CASE("versions: an entered-in-error version supersedes and removes the earlier one") {
