@@ -24,6 +24,10 @@ Value string_value(const std::string& text, Allocator& allocator) {
   return Value(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), allocator);
 }
 
+Value optional_string(const std::string& text, Allocator& allocator) {
+  return text.empty() ? Value(rapidjson::kNullType) : string_value(text, allocator);
+}
+
 Value optional_int(const std::optional<int>& value) {
   return value ? Value(*value) : Value(rapidjson::kNullType);
 }
@@ -45,6 +49,9 @@ Value to_json(const AuditRecord& record, Allocator& allocator) {
   out.AddMember("engine_version", string_value(record.engine_version, allocator), allocator);
   out.AddMember("inputs_sha256", string_value(record.inputs_sha256, allocator), allocator);
   out.AddMember("shadow", record.shadow, allocator);
+  // null, not "": the call was not authenticated (or predates schema v2).
+  out.AddMember("issuer", optional_string(record.issuer, allocator), allocator);
+  out.AddMember("tenant", optional_string(record.tenant, allocator), allocator);
   // The card as sent, as JSON rather than a string inside JSON.
   rapidjson::Document card;
   if (fhir::parse_json(record.card_json, card).empty()) {

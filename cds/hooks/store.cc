@@ -7,6 +7,15 @@
 // (no deadlock upgrading a read lock), and busy_timeout makes a second writer
 // wait instead of failing.
 //
+// Group commit: with synchronous=FULL every commit is an fsync, which costs
+// far more than the inserts. Callers queue their batch; the first to find no
+// commit under way becomes the leader and writes every queued batch in one
+// transaction, while the batches that arrive meanwhile queue for the next
+// leader. Nobody waits for company: a lone caller commits at once. If the
+// shared transaction fails, each batch is retried in a transaction of its
+// own, so a bad batch fails only its own caller and every caller learns its
+// own true result. A caller returns after the COMMIT that carried its rows.
+//
 // `path` goes to sqlite3_open_v2 with SQLITE_OPEN_URI, so "file:...?mode=ro"
 // opens a database read-only (the tests use that to make writes fail for
 // real even when running as root).
@@ -15,6 +24,9 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <iterator>
 #include <mutex>
 
 #include <rapidjson/stringbuffer.h>
@@ -25,7 +37,7 @@
 namespace icans {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 5000;
 
 // Executed as whole constants: nothing in the schema depends on input.
@@ -47,7 +59,9 @@ CREATE TABLE IF NOT EXISTS card_audit (
   engine_version   TEXT NOT NULL,
   inputs_sha256    TEXT NOT NULL,
   card_json        TEXT NOT NULL,
-  shadow           INTEGER NOT NULL CHECK (shadow IN (0, 1))
+  shadow           INTEGER NOT NULL CHECK (shadow IN (0, 1)),
+  issuer           TEXT NULL,  -- NULL: authentication off, or written before v2
+  tenant           TEXT NULL
 );
 -- No foreign key to card_audit: feedback about a card this database never
 -- recorded (issued by another instance, or before auditing began) is still
@@ -67,12 +81,23 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_by_card ON feedback (card_uuid);
 INSERT INTO schema_version (version)
-  SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
+  SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
 )sql";
+static_assert(kSchemaVersion == 2, "kCreateSchema writes the current version: update both");
+
+// Step i takes a database of version i + 1 to version i + 2. Steps run in
+// one transaction with the version update: a failed step leaves the database
+// as it was. A new version adds a step and changes kCreateSchema to match.
+constexpr const char* kMigrations[] = {
+    // v2: who asked for the card.
+    "ALTER TABLE card_audit ADD COLUMN issuer TEXT NULL;"
+    "ALTER TABLE card_audit ADD COLUMN tenant TEXT NULL;",
+};
+static_assert(std::size(kMigrations) == std::size_t{kSchemaVersion - 1}, "one migration step per version after 1");
 
 constexpr const char* kAuditColumns =
     "card_uuid, service_id, hook_instance, issued_at, patient_id, icans_grade, crs_grade, kind, "
-    "rule_ids, protocol_version, engine_version, inputs_sha256, card_json, shadow";
+    "rule_ids, protocol_version, engine_version, inputs_sha256, card_json, shadow, issuer, tenant";
 
 constexpr const char* kFeedbackColumns =
     "card_uuid, service_id, outcome, accepted_suggestions, override_reason_system, "
@@ -165,13 +190,37 @@ std::string parse_string_array(const std::string& text, std::vector<std::string>
   return {};
 }
 
+// One caller's rows, queued until a leader commits them. Lives on the
+// caller's stack: the caller does not return before `done`.
+struct Batch {
+  explicit Batch(const char* operation) : operation(operation) {}
+  const char* operation;  // "record_cards" or "record_feedback": its errors start with it
+  const std::vector<AuditRecord>* cards = nullptr;
+  const std::vector<FeedbackRecord>* feedback = nullptr;
+  // Written by the leader, read by the caller once `done`.
+  bool committed = false;
+  std::string error;
+  bool done = false;  // guarded by Impl::queue_mutex
+};
+
 }  // namespace
 
 struct Store::Impl {
   sqlite3* db = nullptr;
-  std::mutex mutex;
+  // The connection and its statements: one user at a time.
+  std::mutex connection_mutex;
   Statement begin, commit, rollback;
   Statement insert_audit, insert_feedback, select_audit, select_feedback;
+
+  // Group commit. A follower waits on `released` until a leader has written
+  // its batch, or until no leader is left and it may lead.
+  std::mutex queue_mutex;
+  std::condition_variable released;
+  std::vector<Batch*> queued;
+  bool leading = false;
+  std::size_t committing = 0;
+  std::atomic<std::uint64_t> transactions{0};
+  std::atomic<std::uint64_t> batches{0};
 
   ~Impl() {
     // The statements are finalized by member destructors, after this body;
@@ -194,19 +243,115 @@ struct Store::Impl {
     return error;
   }
 
-  template <class Record, class Insert>
-  std::string write_all(const char* operation, const std::vector<Record>& records, Insert insert) {
-    if (records.empty()) return {};
-    std::lock_guard<std::mutex> lock(mutex);
-    const std::string prefix = std::string(operation) + ": ";
-    if (auto failed = run(begin, "begin transaction"); !failed.empty()) return abandon(prefix + failed);
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      if (auto failed = insert(records[i]); !failed.empty()) {
-        return abandon(prefix + "row " + std::to_string(i + 1) + " of " + std::to_string(records.size()) +
-                       ": " + failed);
+  // For a transaction left open by an exception; allocates nothing.
+  void rollback_if_open() noexcept {
+    if (sqlite3_get_autocommit(db)) return;
+    sqlite3_step(rollback.get());
+    sqlite3_reset(rollback.get());
+  }
+
+  // The caller's side of group commit. Returns once the batch is committed
+  // or has failed, with its own result.
+  std::string write(Batch& batch) {
+    std::unique_lock<std::mutex> lock(queue_mutex);
+    queued.push_back(&batch);
+    released.wait(lock, [&] { return batch.done || !leading; });
+    if (!batch.done) lead(lock);
+    if (batch.committed) return {};
+    if (!batch.error.empty()) return batch.error;
+    return std::string(batch.operation) + ": not committed: the thread committing it failed";
+  }
+
+  // Takes every queued batch (this caller's among them) and commits them.
+  // Whatever happens, the batches are released and the next leader may go:
+  // no follower waits for a leader that is gone.
+  void lead(std::unique_lock<std::mutex>& lock) {
+    leading = true;
+    std::vector<Batch*> group;
+    group.swap(queued);
+    committing = group.size();
+    lock.unlock();
+    struct Release {
+      Impl& impl;
+      std::unique_lock<std::mutex>& lock;
+      const std::vector<Batch*>& group;
+      ~Release() {
+        lock.lock();
+        for (Batch* batch : group) batch->done = true;
+        impl.leading = false;
+        impl.committing = 0;
+        impl.released.notify_all();
+      }
+    } release{*this, lock, group};
+    commit_group(group);
+  }
+
+  void commit_group(const std::vector<Batch*>& group) {
+    std::lock_guard<std::mutex> lock(connection_mutex);
+    try {
+      if (group.size() > 1 && write_together(group)) {
+        for (Batch* batch : group) batch->committed = true;
+        transactions += 1;
+        batches += group.size();
+        return;
+      }
+      for (Batch* batch : group) {
+        batch->error = write_alone(*batch);
+        if (batch->error.empty()) {
+          batch->committed = true;
+          transactions += 1;
+          batches += 1;
+        }
+      }
+    } catch (...) {
+      // The connection must be usable by the next leader.
+      rollback_if_open();
+      throw;
+    }
+  }
+
+  // Every batch of the group in one transaction. False, with nothing
+  // written, when any row or the commit fails: the reason is found again,
+  // batch by batch, by write_alone.
+  bool write_together(const std::vector<Batch*>& group) {
+    if (!run(begin, "begin transaction").empty()) {
+      rollback_if_open();
+      return false;
+    }
+    for (const Batch* batch : group) {
+      if (!insert_rows(*batch).empty()) {
+        rollback_if_open();
+        return false;
       }
     }
+    if (!run(commit, "commit").empty()) {
+      rollback_if_open();
+      return false;
+    }
+    return true;
+  }
+
+  std::string write_alone(const Batch& batch) {
+    const std::string prefix = std::string(batch.operation) + ": ";
+    if (auto failed = run(begin, "begin transaction"); !failed.empty()) return abandon(prefix + failed);
+    if (auto failed = insert_rows(batch); !failed.empty()) return abandon(prefix + failed);
     if (auto failed = run(commit, "commit"); !failed.empty()) return abandon(prefix + failed);
+    return {};
+  }
+
+  // Inside an open transaction. The error names the row within its batch.
+  std::string insert_rows(const Batch& batch) {
+    if (batch.cards) return insert_each(*batch.cards, [this](const AuditRecord& r) { return insert_card(r); });
+    return insert_each(*batch.feedback, [this](const FeedbackRecord& r) { return insert_one_feedback(r); });
+  }
+
+  template <class Record, class Insert>
+  static std::string insert_each(const std::vector<Record>& records, Insert insert) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (auto failed = insert(records[i]); !failed.empty()) {
+        return "row " + std::to_string(i + 1) + " of " + std::to_string(records.size()) + ": " + failed;
+      }
+    }
     return {};
   }
 
@@ -227,6 +372,8 @@ struct Store::Impl {
     bind_text(stmt, 12, record.inputs_sha256);
     bind_text(stmt, 13, record.card_json);
     sqlite3_bind_int(stmt, 14, record.shadow ? 1 : 0);
+    bind_optional_text(stmt, 15, record.issuer);
+    bind_optional_text(stmt, 16, record.tenant);
     if (sqlite3_step(stmt) != SQLITE_DONE)
       return sql_error(db, "insert card_audit (card " + record.card_uuid + ")");
     return {};
@@ -250,6 +397,52 @@ struct Store::Impl {
     return {};
   }
 };
+
+namespace {
+
+// False when the version cannot be read (no schema yet, or not ours).
+bool read_schema_version(sqlite3* db, int& version) {
+  Statement select;
+  if (!select.prepare(db, "SELECT version FROM schema_version").empty()) return false;
+  version = sqlite3_step(select.get()) == SQLITE_ROW ? sqlite3_column_int(select.get(), 0) : 0;
+  return true;
+}
+
+// Brings a database of an older schema version to kSchemaVersion. The
+// version is read again under the write lock: another process may have
+// migrated it since. Empty string on success.
+std::string migrate(sqlite3* db, int& version, const std::string& where) {
+  const std::string failure = "cannot migrate " + where + " from schema version " + std::to_string(version) +
+                              " to " + std::to_string(kSchemaVersion) + ": ";
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return sql_error(db, failure + "begin");
+  }
+  auto give_up = [&](const std::string& step) {
+    std::string error = sql_error(db, failure + step);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return error;
+  };
+  int current = 0;
+  if (!read_schema_version(db, current)) return give_up("read version");
+  if (current < 1 || current >= kSchemaVersion) {
+    // Migrated meanwhile, or not a version to migrate from: open() judges it.
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    version = current;
+    return {};
+  }
+  for (int from = current; from < kSchemaVersion; ++from) {
+    if (sqlite3_exec(db, kMigrations[from - 1], nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return give_up("step to version " + std::to_string(from + 1));
+    }
+  }
+  const std::string update = "UPDATE schema_version SET version = " + std::to_string(kSchemaVersion);
+  if (sqlite3_exec(db, update.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return give_up("set version");
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return give_up("commit");
+  version = kSchemaVersion;
+  return {};
+}
+
+}  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
@@ -293,14 +486,8 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
     }
   }
 
-  auto read_version = [&](int& version) {
-    Statement select;
-    if (!select.prepare(db, "SELECT version FROM schema_version").empty()) return false;
-    version = sqlite3_step(select.get()) == SQLITE_ROW ? sqlite3_column_int(select.get(), 0) : 0;
-    return true;
-  };
   int version = 0;
-  if (!read_version(version) || version == 0) {
+  if (!read_schema_version(db, version) || version == 0) {
     // IF NOT EXISTS and the guarded INSERT make a race with another process
     // creating the same schema harmless.
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -313,14 +500,26 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
       return nullptr;
     }
-    if (!read_version(version)) {
+    if (!read_schema_version(db, version)) {
       error = sql_error(db, "cannot read the schema version of " + where);
       return nullptr;
     }
   }
-  if (version != kSchemaVersion) {
-    error = where + " has schema version " + std::to_string(version) + "; this program knows version " +
-            std::to_string(kSchemaVersion);
+  if (version >= 1 && version < kSchemaVersion) {
+    if (auto failed = migrate(db, version, where); !failed.empty()) {
+      error = failed;
+      return nullptr;
+    }
+  }
+  // A newer program may have added columns or meanings this one would
+  // silently leave empty or misread: refuse rather than write half a row.
+  if (version > kSchemaVersion) {
+    error = where + " has schema version " + std::to_string(version) + ", newer than version " +
+            std::to_string(kSchemaVersion) + " this program knows: use the icans-cds that wrote it, or a newer one";
+    return nullptr;
+  }
+  if (version < 1) {
+    error = where + " has schema version " + std::to_string(version) + ", which no icans-cds writes";
     return nullptr;
   }
 
@@ -330,8 +529,9 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
       {&impl->begin, "BEGIN IMMEDIATE"},
       {&impl->commit, "COMMIT"},
       {&impl->rollback, "ROLLBACK"},
-      {&impl->insert_audit, "INSERT INTO card_audit (" + audit_columns +
-                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+      {&impl->insert_audit,
+       "INSERT INTO card_audit (" + audit_columns +
+           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
       {&impl->insert_feedback, "INSERT INTO feedback (" + feedback_columns +
                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
       {&impl->select_audit, "SELECT " + audit_columns + " FROM card_audit WHERE card_uuid = ?1"},
@@ -347,19 +547,33 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
 }
 
 std::string Store::record_cards(const std::vector<AuditRecord>& records) {
-  return impl_->write_all("record_cards", records,
-                          [this](const AuditRecord& record) { return impl_->insert_card(record); });
+  if (records.empty()) return {};
+  Batch batch("record_cards");
+  batch.cards = &records;
+  return impl_->write(batch);
 }
 
 std::string Store::record_feedback(const std::vector<FeedbackRecord>& feedback) {
-  return impl_->write_all("record_feedback", feedback,
-                          [this](const FeedbackRecord& record) { return impl_->insert_one_feedback(record); });
+  if (feedback.empty()) return {};
+  Batch batch("record_feedback");
+  batch.feedback = &feedback;
+  return impl_->write(batch);
+}
+
+Store::WriteStats Store::write_stats() const {
+  WriteStats stats;
+  stats.transactions = impl_->transactions.load();
+  stats.batches = impl_->batches.load();
+  std::lock_guard<std::mutex> lock(impl_->queue_mutex);
+  stats.queued = impl_->queued.size();
+  stats.committing = impl_->committing;
+  return stats;
 }
 
 std::vector<AuditRecord> Store::audit_for_card(const std::string& card_uuid, std::string& error) {
   error.clear();
   std::vector<AuditRecord> found;
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<std::mutex> lock(impl_->connection_mutex);
   sqlite3_stmt* stmt = impl_->select_audit.get();
   ResetOnExit reset(stmt);
   bind_text(stmt, 1, card_uuid);
@@ -383,6 +597,8 @@ std::vector<AuditRecord> Store::audit_for_card(const std::string& card_uuid, std
     record.inputs_sha256 = column_text(stmt, 11);
     record.card_json = column_text(stmt, 12);
     record.shadow = sqlite3_column_int(stmt, 13) != 0;
+    record.issuer = column_text(stmt, 14);
+    record.tenant = column_text(stmt, 15);
     found.push_back(std::move(record));
   }
   if (step != SQLITE_DONE) {
@@ -395,7 +611,7 @@ std::vector<AuditRecord> Store::audit_for_card(const std::string& card_uuid, std
 std::vector<FeedbackRecord> Store::feedback_for_card(const std::string& card_uuid, std::string& error) {
   error.clear();
   std::vector<FeedbackRecord> found;
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<std::mutex> lock(impl_->connection_mutex);
   sqlite3_stmt* stmt = impl_->select_feedback.get();
   ResetOnExit reset(stmt);
   bind_text(stmt, 1, card_uuid);

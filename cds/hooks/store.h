@@ -4,8 +4,12 @@
 // be traced back to the evidence it showed.
 //
 // Safe for concurrent use by the server's threads. Every write either commits
-// or returns an error: nothing is silently lost.
+// or returns an error: nothing is silently lost. Writes that arrive while
+// another is being committed share the next transaction and its fsync
+// (group commit); each caller still returns only once its own rows are
+// durable, with its own result.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +33,10 @@ struct AuditRecord {
   std::string inputs_sha256;  // hash of the request's clinical inputs, hex
   std::string card_json;      // the card as sent
   bool shadow = false;        // computed but not sent (shadow mode)
+  // Who asked, when authentication is on (schema v2); empty when it is off,
+  // and in rows written before v2.
+  std::string issuer;  // the calling EHR's verified token `iss`
+  std::string tenant;  // that token's `tenant` claim, empty when it has none
 };
 
 struct FeedbackRecord {
@@ -46,7 +54,8 @@ struct FeedbackRecord {
 
 class Store {
  public:
-  // Opens (creating if needed) the database at `path` and its schema.
+  // Opens (creating if needed) the database at `path` and its schema,
+  // migrating an older schema in one transaction; a newer one is refused.
   // Returns nullptr with `error` set when it cannot. `path` may be a SQLite
   // URI ("file:/var/lib/icans/audit.db?mode=ro" opens read-only).
   static std::unique_ptr<Store> open(const std::string& path, std::string& error);
@@ -54,9 +63,21 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // All records of one response in one transaction. Empty string on success.
+  // All records of one call commit together or not at all, possibly in one
+  // transaction with other callers' records. Empty string once they are
+  // durable (synchronous=FULL); otherwise this call's own error: another
+  // caller's bad rows never fail it.
   std::string record_cards(const std::vector<AuditRecord>& records);
   std::string record_feedback(const std::vector<FeedbackRecord>& feedback);
+
+  // How group commit is doing, for metrics and tests.
+  struct WriteStats {
+    std::uint64_t transactions = 0;  // write transactions committed
+    std::uint64_t batches = 0;       // callers' batches they carried
+    std::size_t queued = 0;          // now: batches waiting for a leader
+    std::size_t committing = 0;      // now: batches the current leader is writing
+  };
+  WriteStats write_stats() const;
 
   std::vector<AuditRecord> audit_for_card(const std::string& card_uuid, std::string& error);
   std::vector<FeedbackRecord> feedback_for_card(const std::string& card_uuid, std::string& error);

@@ -3,8 +3,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -84,6 +90,161 @@ bool has_card(Store& store, const std::string& uuid) {
   return found.has_value();
 }
 
+// Threads joined within a bound: a store that hangs its callers aborts the
+// run with a message instead of hanging it. Worker bodies must not use
+// Catch assertions (not thread-safe): they record, the test thread checks.
+class BoundedThreads {
+ public:
+  BoundedThreads() = default;
+  BoundedThreads(const BoundedThreads&) = delete;
+  BoundedThreads& operator=(const BoundedThreads&) = delete;
+  ~BoundedThreads() { join_all(); }
+
+  void start(std::function<void()> work) {
+    threads_.emplace_back([this, work = std::move(work)] {
+      work();
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++finished_;
+      all_finished_.notify_all();
+    });
+  }
+
+  void join_all(std::chrono::seconds limit = std::chrono::seconds(120)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!all_finished_.wait_for(lock, limit, [&] { return finished_ == threads_.size(); })) {
+      std::fprintf(stderr, "store_test: %zu of %zu writers still blocked after %llds: the store hangs its callers\n",
+                   threads_.size() - finished_, threads_.size(), static_cast<long long>(limit.count()));
+      std::abort();
+    }
+    lock.unlock();
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+    finished_ = 0;
+  }
+
+ private:
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable all_finished_;
+  std::size_t finished_ = 0;
+};
+
+// Polls `condition` for up to `limit`; the store gives no event to wait on.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// A second connection holding the write lock: the store's next BEGIN
+// IMMEDIATE waits for it (within the store's 5 s busy timeout), which holds
+// a leader mid-commit so that other callers queue behind it.
+class WriteLockHolder {
+ public:
+  explicit WriteLockHolder(const std::string& path) {
+    REQUIRE(sqlite3_open(path.c_str(), &db_) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  WriteLockHolder(const WriteLockHolder&) = delete;
+  WriteLockHolder& operator=(const WriteLockHolder&) = delete;
+  ~WriteLockHolder() { release(); }
+  void release() {
+    if (!db_) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// One query's single integer, through a connection of its own.
+long long query_int(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  long long value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+void exec_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  INFO((message ? message : ""));
+  sqlite3_free(message);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+// Schema version 1 as the first release created it, kept verbatim: the
+// migration must take databases written by that code.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS card_audit (
+  card_uuid        TEXT PRIMARY KEY NOT NULL CHECK (card_uuid <> ''),
+  service_id       TEXT NOT NULL,
+  hook_instance    TEXT NOT NULL,
+  issued_at        TEXT NOT NULL,
+  patient_id       TEXT NOT NULL,
+  icans_grade      INTEGER NULL,
+  crs_grade        INTEGER NULL,
+  kind             TEXT NOT NULL,
+  rule_ids         TEXT NOT NULL,  -- JSON array of strings
+  protocol_version TEXT NOT NULL,
+  engine_version   TEXT NOT NULL,
+  inputs_sha256    TEXT NOT NULL,
+  card_json        TEXT NOT NULL,
+  shadow           INTEGER NOT NULL CHECK (shadow IN (0, 1))
+);
+CREATE TABLE IF NOT EXISTS feedback (
+  id                      INTEGER PRIMARY KEY,
+  card_uuid               TEXT NOT NULL,
+  service_id              TEXT NOT NULL,
+  outcome                 TEXT NOT NULL CHECK (outcome IN ('accepted', 'overridden')),
+  accepted_suggestions    TEXT NOT NULL,  -- JSON array of strings
+  override_reason_system  TEXT NULL,
+  override_reason_code    TEXT NULL,
+  override_reason_display TEXT NULL,
+  user_comment            TEXT NULL,
+  outcome_timestamp       TEXT NOT NULL,
+  received_at             TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_by_card ON feedback (card_uuid);
+INSERT INTO schema_version (version)
+  SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
+)sql";
+
+// A version-1 database holding one card (as v1 wrote it) and its feedback.
+void create_v1_database(const std::string& path, const std::string& extra_sql = "") {
+  exec_sql(path, std::string("PRAGMA journal_mode=WAL;") + kSchemaV1 +
+                     R"sql(
+INSERT INTO card_audit VALUES ('v1-card', 'icans-patient-view', 'hook-1', '2026-03-01T10:00:00Z',
+  'axicel-icans3', 2, NULL, 'icans-grade', '["icans.ice.grade2"]', 'astct-2019/1', '0.1.0',
+  'aaaa', '{"uuid":"v1-card"}', 0);
+INSERT INTO feedback (card_uuid, service_id, outcome, accepted_suggestions, outcome_timestamp, received_at)
+  VALUES ('v1-card', 'icans-patient-view', 'accepted', '[]', '2026-03-01T10:05:00Z', '2026-03-01T10:05:01Z');
+)sql" + extra_sql);
+}
+
+bool has_column(const std::string& path, const std::string& table, const std::string& column) {
+  return query_int(path, "SELECT count(*) FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'") ==
+         1;
+}
+
 }  // namespace
 
 TEST_CASE("Store round-trips audit records, NULL grades and all") {
@@ -91,6 +252,8 @@ TEST_CASE("Store round-trips audit records, NULL grades and all") {
   auto store = open_store(dir.file("audit.db"));
 
   AuditRecord graded = card("card-1");
+  graded.issuer = "https://ehr.example.org/issuer";
+  graded.tenant = "hospital-42";
   AuditRecord shadow = card("x'); DROP TABLE card_audit; --");  // bound, never spliced into SQL
   shadow.icans_grade = std::nullopt;
   shadow.crs_grade = 0;
@@ -116,6 +279,8 @@ TEST_CASE("Store round-trips audit records, NULL grades and all") {
   CHECK(found->inputs_sha256 == graded.inputs_sha256);
   CHECK(found->card_json == graded.card_json);
   CHECK_FALSE(found->shadow);
+  CHECK(found->issuer == "https://ehr.example.org/issuer");
+  CHECK(found->tenant == "hospital-42");
 
   auto listed = store->audit_for_card(shadow.card_uuid, error);
   REQUIRE(error.empty());
@@ -124,6 +289,12 @@ TEST_CASE("Store round-trips audit records, NULL grades and all") {
   CHECK(listed[0].crs_grade == 0);
   CHECK(listed[0].rule_ids.empty());
   CHECK(listed[0].shadow);
+  CHECK(listed[0].issuer.empty());
+  CHECK(listed[0].tenant.empty());
+
+  // No authenticated caller is NULL in the table, not an empty string.
+  CHECK(query_int(dir.file("audit.db"),
+                  "SELECT count(*) FROM card_audit WHERE issuer IS NULL AND tenant IS NULL") == 1);
 
   CHECK_FALSE(store->find_card("no-such-card", error));
   CHECK(error.empty());
@@ -291,18 +462,89 @@ TEST_CASE("Store::open fails with an error for a missing directory or a file tha
   CHECK(error.rfind("cannot open database " + dir.path.string() + ":", 0) == 0);
 }
 
-TEST_CASE("Store::open refuses a database of another schema version") {
+TEST_CASE("Store::open refuses a database of a newer schema version, or of one never written") {
   TempDir dir;
   const std::string path = dir.file("future.db");
-  open_store(path);  // creates version 1
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "UPDATE schema_version SET version = 2", nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(db);
+  open_store(path);  // creates the current version
+  CHECK(query_int(path, "SELECT version FROM schema_version") == 2);
+  exec_sql(path, "UPDATE schema_version SET version = 3");
 
   std::string error;
   CHECK_FALSE(Store::open(path, error));
-  CHECK(error == "database " + path + " has schema version 2; this program knows version 1");
+  CHECK(error == "database " + path +
+                     " has schema version 3, newer than version 2 this program knows: use the icans-cds that "
+                     "wrote it, or a newer one");
+  CHECK(query_int(path, "SELECT version FROM schema_version") == 3);  // untouched
+
+  exec_sql(path, "UPDATE schema_version SET version = -1");
+  CHECK_FALSE(Store::open(path, error));
+  CHECK(error == "database " + path + " has schema version -1, which no icans-cds writes");
+}
+
+TEST_CASE("A schema v1 database is migrated on open: its rows kept, issuer and tenant added") {
+  TempDir dir;
+  const std::string path = dir.file("v1.db");
+  create_v1_database(path);
+  REQUIRE_FALSE(has_column(path, "card_audit", "issuer"));
+
+  {
+    auto store = open_store(path);
+    CHECK(query_int(path, "SELECT version FROM schema_version") == 2);
+    CHECK(query_int(path, "SELECT count(*) FROM schema_version") == 1);
+    CHECK(has_column(path, "card_audit", "issuer"));
+    CHECK(has_column(path, "card_audit", "tenant"));
+
+    std::string error;
+    auto old_card = store->find_card("v1-card", error);
+    REQUIRE(error.empty());
+    REQUIRE(old_card);
+    CHECK(old_card->icans_grade == 2);
+    CHECK(old_card->rule_ids == std::vector<std::string>{"icans.ice.grade2"});
+    CHECK(old_card->issuer.empty());  // nobody recorded who asked
+    CHECK(old_card->tenant.empty());
+    CHECK(store->feedback_for_card("v1-card", error).size() == 1);
+
+    AuditRecord fresh = card("v2-card");
+    fresh.issuer = "https://ehr.example.org/issuer";
+    fresh.tenant = "hospital-42";
+    REQUIRE(store->record_cards({fresh}) == "");
+  }
+  // Reopening a migrated database migrates nothing again.
+  auto reopened = open_store(path);
+  std::string error;
+  auto fresh = reopened->find_card("v2-card", error);
+  REQUIRE(fresh);
+  CHECK(fresh->issuer == "https://ehr.example.org/issuer");
+  CHECK(fresh->tenant == "hospital-42");
+  CHECK(reopened->find_card("v1-card", error));
+  CHECK(query_int(path, "SELECT version FROM schema_version") == 2);
+}
+
+TEST_CASE("A migration that fails halfway leaves the v1 database exactly as it was") {
+  TempDir dir;
+  const std::string path = dir.file("half.db");
+  // A hand-made column `tenant` makes the second ALTER of the migration fail
+  // after the first (issuer) succeeded.
+  create_v1_database(path, "ALTER TABLE card_audit ADD COLUMN tenant TEXT NULL;");
+
+  std::string error;
+  CHECK_FALSE(Store::open(path, error));
+  CHECK(error == "cannot migrate database " + path +
+                     " from schema version 1 to 2: step to version 2: duplicate column name: tenant");
+  CHECK_FALSE(has_column(path, "card_audit", "issuer"));  // rolled back with the failed step
+  CHECK(query_int(path, "SELECT version FROM schema_version") == 1);
+  CHECK(query_int(path, "SELECT count(*) FROM card_audit") == 1);
+}
+
+TEST_CASE("A v1 database opened read-only is refused: it cannot be migrated") {
+  TempDir dir;
+  const std::string path = dir.file("v1-readonly.db");
+  create_v1_database(path);
+  std::string error;
+  CHECK_FALSE(Store::open("file:" + path + "?mode=ro", error));
+  CHECK(error.rfind("cannot migrate database file:" + path + "?mode=ro from schema version 1 to 2: ", 0) == 0);
+  CHECK(error.find("readonly") != std::string::npos);
+  CHECK(query_int(path, "SELECT version FROM schema_version") == 1);
 }
 
 TEST_CASE("On a read-only database, writes return an error and reads still work") {
@@ -334,4 +576,181 @@ TEST_CASE("On a read-only database, writes return an error and reads still work"
       CHECK_FALSE(open_error.empty());
     }
   }
+}
+
+TEST_CASE("Callers arriving during a commit share the next transaction, and none returns before its commit") {
+  TempDir dir;
+  const std::string path = dir.file("group.db");
+  auto store = open_store(path);
+
+  constexpr int kFollowers = 7;
+  std::vector<std::string> results(kFollowers + 1, "not returned");
+  std::atomic<int> returned{0};
+  BoundedThreads threads;
+  WriteLockHolder lock(path);
+
+  // The first caller leads, and waits for the write lock inside its commit.
+  threads.start([&] {
+    results[0] = store->record_cards({card("leader")});
+    ++returned;
+  });
+  REQUIRE(eventually([&] { return store->write_stats().committing == 1; }));
+  // The others queue behind it, cards and feedback alike.
+  for (int i = 1; i <= kFollowers; ++i) {
+    threads.start([&, i] {
+      const std::string uuid = "follower-" + std::to_string(i);
+      results[i] = i % 3 == 0 ? store->record_feedback({feedback(uuid, "accepted"), feedback(uuid, "overridden")})
+                              : store->record_cards({card(uuid), card(uuid + "-b")});
+      ++returned;
+    });
+  }
+  REQUIRE(eventually([&] { return store->write_stats().queued == std::size_t{kFollowers}; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(returned == 0);  // nothing is durable yet, so nobody has been told so
+  CHECK(store->write_stats().transactions == 0);
+
+  lock.release();
+  threads.join_all();
+  CHECK(returned == kFollowers + 1);
+  for (const auto& result : results) CHECK(result == "");
+  const auto stats = store->write_stats();
+  CHECK(stats.transactions == 2);  // the leader's own, then one for all seven
+  CHECK(stats.batches == kFollowers + 1);
+  CHECK(stats.queued == 0);
+  CHECK(stats.committing == 0);
+
+  store.reset();  // close: every row must be on disk, not in this process
+  CHECK(query_int(path, "SELECT count(*) FROM card_audit") == 1 + 2 * 5);  // followers 1,2,4,5,7: two cards each
+  CHECK(query_int(path, "SELECT count(*) FROM feedback") == 2 * 2);        // followers 3 and 6
+}
+
+TEST_CASE("In a shared transaction a bad batch fails only its own caller, each caller gets its own result") {
+  TempDir dir;
+  const std::string path = dir.file("isolation.db");
+  auto store = open_store(path);
+  REQUIRE(store->record_cards({card("existing")}) == "");
+
+  // In queue order. `twin` comes twice: the first caller to queue it wins,
+  // as if the callers had written one after the other.
+  const std::vector<std::vector<std::string>> card_batches = {
+      {"good-1a", "good-1b"}, {"fresh-with-bad", "existing"}, {}, {"twin"}, {"twin"}, {"good-3"}};
+  std::vector<std::string> results(card_batches.size(), "not returned");
+  std::string leader_result = "not returned";
+  BoundedThreads threads;
+  WriteLockHolder lock(path);
+  threads.start([&] { leader_result = store->record_cards({card("leader")}); });
+  REQUIRE(eventually([&] { return store->write_stats().committing == 1; }));
+  for (std::size_t i = 0; i < card_batches.size(); ++i) {
+    threads.start([&, i] {
+      if (card_batches[i].empty()) {
+        results[i] = store->record_feedback({feedback("good-1a", "accepted")});
+        return;
+      }
+      std::vector<AuditRecord> records;
+      for (const auto& uuid : card_batches[i]) records.push_back(card(uuid));
+      results[i] = store->record_cards(records);
+    });
+    // One at a time, so the queue order is the order above.
+    REQUIRE(eventually([&] { return store->write_stats().queued == i + 1; }));
+  }
+  const auto before = store->write_stats();
+  lock.release();
+  threads.join_all();
+
+  CHECK(leader_result == "");
+  CHECK(results[0] == "");
+  CHECK(results[1] ==
+        "record_cards: row 2 of 2: insert card_audit (card existing): UNIQUE constraint failed: card_audit.card_uuid");
+  CHECK(results[2] == "");
+  CHECK(results[3] == "");
+  CHECK(results[4] ==
+        "record_cards: row 1 of 1: insert card_audit (card twin): UNIQUE constraint failed: card_audit.card_uuid");
+  CHECK(results[5] == "");
+
+  CHECK(has_card(*store, "good-1a"));
+  CHECK(has_card(*store, "good-1b"));
+  CHECK_FALSE(has_card(*store, "fresh-with-bad"));  // its batch rolled back whole
+  CHECK(has_card(*store, "twin"));
+  CHECK(has_card(*store, "good-3"));
+  CHECK(has_card(*store, "leader"));
+  std::string error;
+  CHECK(store->feedback_for_card("good-1a", error).size() == 1);
+  // The shared transaction failed; each batch then had a transaction of its
+  // own: the leader's and four good ones committed.
+  const auto after = store->write_stats();
+  CHECK(before.transactions == 1);  // the seed
+  CHECK(after.transactions == 1 + 1 + 4);
+  CHECK(after.batches == 1 + 1 + 4);
+}
+
+TEST_CASE("Many threads recording at once: every good row is kept across reopen, every bad batch told so") {
+  TempDir dir;
+  const std::string path = dir.file("many.db");
+  auto store = open_store(path);
+  REQUIRE(store->record_cards({card("seeded")}) == "");
+
+  constexpr int kThreads = 12;
+  constexpr int kRounds = 30;
+  constexpr int kBadEvery = 7;  // this round of a thread repeats the seeded uuid
+  std::vector<std::vector<std::string>> card_results(kThreads, std::vector<std::string>(kRounds));
+  std::vector<std::vector<std::string>> feedback_results(kThreads, std::vector<std::string>(kRounds));
+  {
+    BoundedThreads threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.start([&, t] {
+        for (int round = 0; round < kRounds; ++round) {
+          const std::string uuid = "card-" + std::to_string(t) + "-" + std::to_string(round);
+          const bool bad = (t + round) % kBadEvery == 0;
+          card_results[t][round] = store->record_cards({card(uuid), card(bad ? "seeded" : uuid + "-b")});
+          feedback_results[t][round] = store->record_feedback({feedback(uuid, "accepted")});
+        }
+      });
+    }
+    threads.join_all();
+  }
+
+  int bad_batches = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int round = 0; round < kRounds; ++round) {
+      const std::string uuid = "card-" + std::to_string(t) + "-" + std::to_string(round);
+      INFO(uuid);
+      CHECK(feedback_results[t][round] == "");
+      if ((t + round) % kBadEvery == 0) {
+        ++bad_batches;
+        CHECK(card_results[t][round] ==
+              "record_cards: row 2 of 2: insert card_audit (card seeded): UNIQUE constraint failed: "
+              "card_audit.card_uuid");
+      } else {
+        CHECK(card_results[t][round] == "");
+      }
+    }
+  }
+  REQUIRE(bad_batches > 0);
+  const auto stats = store->write_stats();
+  const int good_batches = kThreads * kRounds * 2 - bad_batches;
+  CHECK(stats.batches == static_cast<std::uint64_t>(1 + good_batches));
+  CHECK(stats.transactions <= stats.batches);
+
+  store.reset();
+  auto reopened = open_store(path);
+  int cards = 0;
+  int feedbacks = 0;
+  int rolled_back_present = 0;
+  std::string error;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int round = 0; round < kRounds; ++round) {
+      const std::string uuid = "card-" + std::to_string(t) + "-" + std::to_string(round);
+      const bool bad = (t + round) % kBadEvery == 0;
+      if (bad) {
+        rolled_back_present += has_card(*reopened, uuid) ? 1 : 0;
+      } else {
+        cards += (has_card(*reopened, uuid) ? 1 : 0) + (has_card(*reopened, uuid + "-b") ? 1 : 0);
+      }
+      feedbacks += static_cast<int>(reopened->feedback_for_card(uuid, error).size());
+    }
+  }
+  CHECK(cards == 2 * (kThreads * kRounds - bad_batches));
+  CHECK(rolled_back_present == 0);
+  CHECK(feedbacks == kThreads * kRounds);
+  CHECK(query_int(path, "SELECT count(*) FROM card_audit") == 1 + 2 * (kThreads * kRounds - bad_batches));
 }

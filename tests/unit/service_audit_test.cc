@@ -1,0 +1,116 @@
+// Who asked for a card: the audit trail keeps the calling EHR's verified
+// issuer and tenant (schema v2), and `icans-cds audit` prints them.
+#include <catch2/catch.hpp>
+
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cds/cli/commands.h"
+#include "jwt_tokens.h"
+#include "service_test_helpers.h"
+
+using namespace icans;
+using namespace service_test;
+
+namespace {
+
+constexpr const char* kBase = "https://cds.example.org";
+constexpr const char* kEndpoint = "/cds-services/icans-patient-view";
+
+// Tokens for the patient-view endpoint, issued at the time the Harness
+// grades the axicel example.
+const icans::test::JwtFixtures& fixtures() {
+  static const auto made = icans::test::make_jwt_fixtures("https://jwks.invalid", std::string(kBase) + kEndpoint,
+                                                          kAxicelNow / fhir::kMillisPerSecond);
+  return *made;
+}
+
+ServiceConfig trusting_config() {
+  const auto& f = fixtures();
+  ServiceConfig config;
+  config.auth.enabled = true;
+  config.auth.issuers = {{f.issuer, f.path("issuer.jwks.json"), {}, f.tenant}};
+  config.public_base_url = kBase;
+  return config;
+}
+
+std::string axicel_body() {
+  static const ExampleChart chart("axicel-icans-grade3.json");
+  RequestBuilder builder;
+  builder.patient_id = chart.patient_id;
+  builder.prefetch = chart.full_prefetch();
+  return builder.body();
+}
+
+std::vector<std::string> card_uuids(const HttpResponse& response) {
+  std::vector<std::string> uuids;
+  const auto body = parse(response.body);
+  for (const auto& card : body["cards"].GetArray()) uuids.emplace_back(card["uuid"].GetString());
+  return uuids;
+}
+
+// Runs `icans-cds audit` in this process; its stdout is returned.
+std::string run_audit_command(const std::string& database, const std::string& card, int& status) {
+  std::vector<std::string> args{"audit", "--db", database, "--card", card};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  std::ostringstream captured;
+  std::streambuf* const original = std::cout.rdbuf(captured.rdbuf());
+  status = icans::cli::run_audit(static_cast<int>(argv.size()), argv.data());
+  std::cout.rdbuf(original);
+  return captured.str();
+}
+
+}  // namespace
+
+TEST_CASE("an authenticated call's cards are audited with the token's issuer and tenant", "[service][audit]") {
+  Harness harness(trusting_config(), kAxicelNow);
+  HttpRequest request = post(kEndpoint, axicel_body());
+  request.headers.emplace("authorization", "Bearer " + fixtures().token("valid_es384"));
+  const HttpResponse response = harness.handle(request);
+  REQUIRE(response.status == 200);
+  const auto uuids = card_uuids(response);
+  REQUIRE_FALSE(uuids.empty());
+  for (const auto& uuid : uuids) {
+    INFO(uuid);
+    std::string error;
+    const auto audit = harness.store->find_card(uuid, error);
+    REQUIRE(error.empty());
+    REQUIRE(audit);
+    CHECK(audit->issuer == fixtures().issuer);
+    CHECK(audit->tenant == fixtures().tenant);
+  }
+
+  int status = -1;
+  const std::string printed = run_audit_command(harness.database.path.string(), uuids.front(), status);
+  CHECK(status == 0);
+  const auto document = parse(printed);
+  REQUIRE(document.IsObject());
+  REQUIRE(document["audit"].Size() == 1);
+  CHECK(document["audit"][0]["issuer"].GetString() == fixtures().issuer);
+  CHECK(document["audit"][0]["tenant"].GetString() == fixtures().tenant);
+}
+
+TEST_CASE("with authentication off the audit records no issuer or tenant, and the CLI prints null",
+          "[service][audit]") {
+  Harness harness;  // the default configuration: authentication off
+  const HttpResponse response = harness.handle(post(kEndpoint, axicel_body()));
+  REQUIRE(response.status == 200);
+  const auto uuids = card_uuids(response);
+  REQUIRE_FALSE(uuids.empty());
+  std::string error;
+  const auto audit = harness.store->find_card(uuids.front(), error);
+  REQUIRE(audit);
+  CHECK(audit->issuer.empty());
+  CHECK(audit->tenant.empty());
+
+  int status = -1;
+  const auto document = parse(run_audit_command(harness.database.path.string(), uuids.front(), status));
+  CHECK(status == 0);
+  REQUIRE(document.IsObject());
+  REQUIRE(document["audit"].Size() == 1);
+  CHECK(document["audit"][0]["issuer"].IsNull());
+  CHECK(document["audit"][0]["tenant"].IsNull());
+}
