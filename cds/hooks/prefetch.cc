@@ -89,17 +89,6 @@ std::string describe_state(PrefetchStatus status, const std::string& key) {
   return {};
 }
 
-std::string fetch_result_label(const FhirSearchResult& result, std::size_t usable_pages) {
-  if (result.complete) return "ok";
-  if (usable_pages > 0) return "partial";
-  const auto& e = result.error;
-  if (e.find("timeout") != std::string::npos || e.find("deadline") != std::string::npos ||
-      e.find("timed out") != std::string::npos) {
-    return "timeout";
-  }
-  return "error";
-}
-
 // Day 0 from the procedures and administrations already in hand: the
 // administrations fetch reaches back to it.
 std::optional<fhir::Instant> infusion_in(const std::vector<const Json*>& values,
@@ -150,6 +139,17 @@ std::string_view to_string(PrefetchStatus status) {
     case PrefetchStatus::failed: return "OperationOutcome";
   }
   return "unknown";
+}
+
+std::string fetch_result_label(const FhirSearchResult& result, std::size_t usable_pages) {
+  if (result.complete) return "ok";
+  if (usable_pages > 0) return "partial";
+  const auto& e = result.error;
+  if (e.find("timeout") != std::string::npos || e.find("deadline") != std::string::npos ||
+      e.find("timed out") != std::string::npos) {
+    return "timeout";
+  }
+  return "error";
 }
 
 std::string check_prefetch_value(const PrefetchTemplate& prefetch_template, const Json* value,
@@ -336,6 +336,10 @@ GatheredData gather_data(const ServiceDefinition& service, const HookRequest& re
         }
         data.inputs.push_back({"fhirServer " + t.key + " page " + std::to_string(page + 1),
                                document.get()});
+        data.fetched_bytes += result.pages[page].size();
+        if (const Json* entries = member(*document, "entry"); entries && entries->IsArray()) {
+          data.fetched_resources += entries->Size();
+        }
         data.fetched.push_back(std::move(document));
         ++usable_pages;
       }

@@ -81,6 +81,10 @@ struct FetchReport {
   double milliseconds = 0;
 };
 
+// "ok", "partial", "error" or "timeout" (FetchReport::result) for a search
+// of which `usable_pages` pages could be read.
+std::string fetch_result_label(const FhirSearchResult& result, std::size_t usable_pages);
+
 // One JSON input for fhir::Intake: a prefetch value or a fetched page.
 struct JsonInput {
   std::string name;  // "prefetch.observations", "fhirServer observations page 2"
@@ -94,6 +98,10 @@ struct GatheredData {
   std::vector<std::string> missing_data;      // for the cards (RecommendContext::missing_data)
   std::vector<FetchReport> fetches;
   std::string error;  // a malformed prefetch value: answer 400
+  // Held in `fetched`, counted against FetchPolicy's request-wide budgets by
+  // fetches made after gather_data (referenced Medications).
+  std::size_t fetched_bytes = 0;      // JSON text of the pages kept
+  std::size_t fetched_resources = 0;  // their Bundle entries
 };
 
 // Checks every template key of `service` in `request.prefetch`, fetches what

@@ -16,6 +16,7 @@
 #include "cds/hooks/feedback.h"
 #include "cds/hooks/fhir_client.h"
 #include "cds/hooks/hook_request.h"
+#include "cds/hooks/medication_references.h"
 #include "cds/hooks/request_limits.h"
 #include "fhir/intake.h"
 
@@ -95,28 +96,27 @@ std::string write_json(const rapidjson::Value& value) {
 
 // SHA-256 over the request's clinical inputs in canonical form: the hook, the
 // context (draft orders included) and every prefetch value and fetched page
-// read. The access token is not among them.
+// read. The access token is not among them. The text is hashed as it is
+// written, never held whole.
 std::string inputs_fingerprint(const HookRequest& request, const GatheredData& data) {
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  writer.StartObject();  // members in byte order, like canonical_json
-  writer.Key("context");
-  write_canonical_json(*request.context, writer);
-  writer.Key("hook");
-  writer.String(request.hook);
-  writer.Key("inputs");
-  writer.StartArray();
-  for (const auto& input : data.inputs) {
-    writer.StartObject();
-    writer.Key("name");
-    writer.String(input.name);
-    writer.Key("value");
-    write_canonical_json(*input.value, writer);
-    writer.EndObject();
+  Sha256 hash;
+  CanonicalJsonWriter writer([&hash](std::string_view bytes) { hash.update(bytes); });
+  // Members in byte order, like canonical_json.
+  writer.raw(R"({"context":)");
+  writer.value(*request.context);
+  writer.raw(R"(,"hook":)");
+  writer.string(request.hook);
+  writer.raw(R"(,"inputs":[)");
+  for (std::size_t i = 0; i < data.inputs.size(); ++i) {
+    writer.raw(i == 0 ? R"({"name":)" : R"(,{"name":)");
+    writer.string(data.inputs[i].name);
+    writer.raw(R"(,"value":)");
+    writer.value(*data.inputs[i].value);
+    writer.raw("}");
   }
-  writer.EndArray();
-  writer.EndObject();
-  return sha256_hex({buffer.GetString(), buffer.GetSize()});
+  writer.raw("]}");
+  writer.flush();
+  return hash.hex_digest();
 }
 
 }  // namespace
@@ -277,6 +277,11 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
   policy.server_refused = fhir_server_refused(hook.fhir_server, call.issuer);
   GatheredData data =
       gather_data(service, hook, call.arrival, policy, terminology_, config_.grading);
+  // Medications the administrations and orders name only by reference; not
+  // worth a round trip for a request about to be refused.
+  if (data.error.empty() && data.missing_required.empty()) {
+    fetch_referenced_medications(hook, policy, data);
+  }
   log.fhir_fetches = data.fetches.size();
   for (const auto& fetch : data.fetches) metrics_.count_fhir_fetch(fetch.result);
   if (!data.error.empty()) return refuse(400, data.error, log);
@@ -388,6 +393,8 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
       entry.inputs_sha256 = fingerprint;
       entry.card_json = write_json(to_json(card, scratch.GetAllocator()));
       entry.shadow = config_.shadow;
+      entry.issuer = log.client_issuer;
+      entry.tenant = log.client_tenant;
       audit.push_back(std::move(entry));
     }
     if (auto error = store_.record_cards(audit); !error.empty()) {

@@ -31,6 +31,9 @@ const MARGIN_MS = 1500;
 const AXICEL = 'axicel-icans3';
 const LISOCEL = 'lisocel-icans-no-crs';
 const TOCILIZUMAB_DRAFT = 'lc-rx-tocilizumab-draft';
+// Its administrations name their drug by reference to Medication resources,
+// which no prefetch template asks for: only the FHIR server holds them.
+const EDEMA = 'axicel-edema';
 
 // ---- processes ---------------------------------------------------------------
 
@@ -101,7 +104,12 @@ function jsonLine(line) {
 async function startFhirServer(extra = []) {
   const proc = await start(
     process.execPath,
-    [FHIR_SERVER, '--port', '0', '--token', TOKEN, '--load', shared.axicelFile, '--load', shared.lisocelFile, ...extra],
+    [
+      FHIR_SERVER,
+      ...['--port', '0', '--token', TOKEN],
+      ...['--load', shared.axicelFile, '--load', shared.lisocelFile, '--load', shared.edemaFile],
+      ...extra,
+    ],
     'stdout',
     (line) => jsonLine(line)?.port
   );
@@ -233,6 +241,7 @@ before(async () => {
   shared.axicelFile = axicel.path;
   shared.lisocelFile = lisocel.path;
   shared.lisocelBundle = lisocel.bundle;
+  shared.edemaFile = shiftExample('edema-grade4-methylpred.json', shared.directory).path;
   shared.fhir = await startFhirServer();
   shared.slowPort = await freePort();
   shared.downPort = await freePort();
@@ -349,6 +358,71 @@ test('FHIR server slower than the deadline: 412 within the deadline, never a han
     assert.equal(response.status, 412, response.text);
     assert.ok(response.json.missing.length > 0);
   }
+});
+
+// The corticosteroid card of the edema example: the one that lists the doses given.
+function steroidCard(response) {
+  assert.equal(response.status, 200, response.text);
+  const card = response.json.cards.find((c) => /methylprednisolone 1000 mg/.test(c.summary));
+  assert.ok(card, summaries(response).join('\n'));
+  return card;
+}
+
+test('a Medication only the FHIR server holds is fetched, and its steroid doses are counted', { timeout: 30000 }, async () => {
+  const prefetch = await prefetchFor(shared.fhir, shared.services['icans-patient-view'], EDEMA);
+  assert.ok(!JSON.stringify(prefetch).includes('"resourceType":"Medication"'), 'no template asks for Medications');
+  const endpoint = `${shared.service.url}/cds-services/icans-patient-view`;
+
+  // Without a fhirServer the references stay unresolved: no dose is counted.
+  const unread = steroidCard(await call(endpoint, { method: 'POST', body: patientView(EDEMA, { prefetch }) }));
+  assert.match(unread.detail, /No corticosteroid charted as given since the infusion/);
+  assert.match(unread.detail, /'Medication\/ed-med-dexamethasone' matches no Medication in the inputs; drug unknown/);
+
+  await call(`${shared.fhir.url}/__log`, { method: 'DELETE' });
+  const response = await call(endpoint, {
+    method: 'POST',
+    body: patientView(EDEMA, { ...authorization(shared.fhir), prefetch }),
+  });
+  const card = steroidCard(response);
+  const log = (await call(`${shared.fhir.url}/__log`)).json;
+  assert.deepEqual(
+    log.map((entry) => decodeURIComponent(entry.url)),
+    ['/Medication?_id=ed-med-dexamethasone,ed-med-methylprednisolone&_count=2'],
+    'one search for the referenced Medications, nothing else'
+  );
+  assert.ok(log[0].authorized);
+  assert.doesNotMatch(card.detail, /No corticosteroid charted/);
+  assert.doesNotMatch(response.text, /matches no Medication|Not available to this service/);
+  for (const id of ['ed-mar-dexamethasone-d5-0700', 'ed-mar-dexamethasone-d6-0100', 'ed-mar-methylprednisolone-d8']) {
+    assert.match(card.detail, new RegExp(`MedicationAdministration/${id}\\)`), card.detail);
+  }
+  // 4 x 10 mg dexamethasone, 3 x 1000 mg methylprednisolone (187.5 mg dexamethasone each).
+  assert.match(card.detail, /Dexamethasone equivalent: 187\.5 mg in the last 24 h, 602\.5 mg since the infusion/);
+  assert.match(card.summary, /course complete/, 'no fourth methylprednisolone dose is proposed');
+  // The request log counts the fetch; the token is in no log line.
+  const line = shared.service.lines.stderr.map(jsonLine).findLast((entry) => entry?.path === '/cds-services/icans-patient-view');
+  assert.equal(line?.fhir_fetches, 1, JSON.stringify(line));
+  assert.ok(!shared.service.lines.stderr.some((text) => text.includes(TOKEN)));
+});
+
+test('FHIR server down: a referenced Medication is said not read, within the deadline', { timeout: 30000 }, async () => {
+  const prefetch = await prefetchFor(shared.fhir, shared.services['icans-patient-view'], EDEMA);
+  const response = await call(`${shared.service.url}/cds-services/icans-patient-view`, {
+    method: 'POST',
+    body: patientView(EDEMA, {
+      ...authorization(shared.fhir),
+      fhirServer: `http://127.0.0.1:${shared.downPort}`,
+      prefetch,
+    }),
+  });
+  assert.ok(response.elapsed < DEADLINE_MS + MARGIN_MS, `took ${response.elapsed} ms`);
+  const card = steroidCard(response);
+  assert.match(card.detail, /No corticosteroid charted as given since the infusion/);
+  assert.match(
+    card.detail,
+    /Medication\/ed-med-dexamethasone, Medication\/ed-med-methylprednisolone: referred to by medication administrations or orders, not obtained \(fetching them from the FHIR server failed: [^)]+\); the drug of the administrations and orders referring to them is unknown/
+  );
+  assert.ok(!response.text.includes(TOKEN));
 });
 
 test('order-select with a tocilizumab draft for ICANS without CRS warns', { timeout: 30000 }, async () => {
