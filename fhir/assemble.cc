@@ -236,17 +236,17 @@ bool never_counts(const AnyResource& resource) {
 }
 
 // Stamps the resource in place, where it is kept: a resource is a large
-// struct, and each move of it costs.
+// struct, and each move of it costs. `read` is spent: filing is the last use.
 template <typename Typed>
-void stamp(const ReadResource& read, Typed& resource, const std::string& patient) {
-  resource.id = read.id;
-  resource.origin = read.origin;
-  resource.version = read.version;
+void stamp(ReadResource& read, Typed& resource, const std::string& patient) {
+  resource.id = std::move(read.id);
+  resource.origin = std::move(read.origin);
+  resource.version = std::move(read.version);
   if constexpr (requires { resource.subject; }) resource.subject = patient;
 }
 
 template <typename Typed>
-void file_into(std::vector<Typed>& list, const ReadResource& read, Typed&& resource,
+void file_into(std::vector<Typed>& list, ReadResource& read, Typed&& resource,
                const std::string& patient) {
   stamp(read, list.emplace_back(std::move(resource)), patient);
 }

@@ -120,11 +120,15 @@ std::vector<Concept> Terminology::names_in(std::string_view text) const {
   return concepts;
 }
 
-CodeMatch Terminology::lookup(std::string_view system, std::string_view code) const {
-  if (system.empty() || code.empty()) return {};
+const CodeMatch* Terminology::find_code(std::string_view system, std::string_view code) const {
+  if (system.empty() || code.empty()) return nullptr;
   const auto it = codes_.find(CodeOrder::View(system, code));
-  if (it == codes_.end()) return {};
-  return it->second;
+  return it == codes_.end() ? nullptr : &it->second;
+}
+
+CodeMatch Terminology::lookup(std::string_view system, std::string_view code) const {
+  const CodeMatch* match = find_code(system, code);
+  return match ? *match : CodeMatch{};
 }
 
 Concept Terminology::lookup_name(std::string_view text) const {
@@ -136,40 +140,41 @@ Concept Terminology::lookup_name(std::string_view text) const {
 Resolution Terminology::resolve(const CodeableConcept& code) const {
   Resolution result;
 
-  struct Hit {
-    const Coding* coding;
-    CodeMatch match;
-  };
-  std::vector<Hit> hits;
+  // Every known coding must mean the same concept, in the same unit where
+  // it implies one; they are compared as they come, without copying them.
+  const Coding* first_coding = nullptr;
+  const CodeMatch* first = nullptr;
+  const Coding* unit_coding = nullptr;
+  const CodeMatch* with_unit = nullptr;
   for (const Coding& coding : code.codings) {
-    CodeMatch match = lookup(coding.system, coding.code);
-    if (match.meaning != Concept::unknown) hits.push_back({&coding, std::move(match)});
-  }
-
-  if (!hits.empty()) {
-    const Hit& first = hits.front();
-    const Hit* with_unit = first.match.unit.empty() ? nullptr : &first;
-    for (const Hit& hit : hits) {
-      if (hit.match.meaning != first.match.meaning) {
-        result.conflict = "codings disagree: " + coding_label(first.coding->system, first.coding->code) +
-                          " means " + concept_label(first.match.meaning) + ", " +
-                          coding_label(hit.coding->system, hit.coding->code) + " means " +
-                          concept_label(hit.match.meaning);
-        return result;
-      }
-      if (hit.match.unit.empty()) continue;
-      if (with_unit && with_unit->match.unit != hit.match.unit) {
-        result.conflict = "codings of " + concept_label(first.match.meaning) +
-                          " are charted in different units: " +
-                          coding_label(with_unit->coding->system, with_unit->coding->code) + " in " +
-                          with_unit->match.unit + ", " + coding_label(hit.coding->system, hit.coding->code) +
-                          " in " + hit.match.unit;
-        return result;
-      }
-      with_unit = &hit;
+    const CodeMatch* match = find_code(coding.system, coding.code);
+    if (!match || match->meaning == Concept::unknown) continue;
+    if (!first) {
+      first = match;
+      first_coding = &coding;
     }
-    result.match = first.match;
-    if (with_unit) result.match.unit = with_unit->match.unit;
+    if (match->meaning != first->meaning) {
+      result.conflict = "codings disagree: " + coding_label(first_coding->system, first_coding->code) +
+                        " means " + concept_label(first->meaning) + ", " +
+                        coding_label(coding.system, coding.code) + " means " +
+                        concept_label(match->meaning);
+      return result;
+    }
+    if (match->unit.empty()) continue;
+    if (with_unit && with_unit->unit != match->unit) {
+      result.conflict = "codings of " + concept_label(first->meaning) +
+                        " are charted in different units: " +
+                        coding_label(unit_coding->system, unit_coding->code) + " in " +
+                        with_unit->unit + ", " + coding_label(coding.system, coding.code) + " in " +
+                        match->unit;
+      return result;
+    }
+    with_unit = match;
+    unit_coding = &coding;
+  }
+  if (first) {
+    result.match = *first;
+    if (with_unit) result.match.unit = with_unit->unit;
     return result;
   }
 

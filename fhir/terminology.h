@@ -249,6 +249,7 @@ class Terminology {
   std::vector<Entry> entries() const;
 
  private:
+  const CodeMatch* find_code(std::string_view system, std::string_view code) const;
   // Distinct concepts named in `text`, in order of first appearance.
   std::vector<Concept> names_in(std::string_view text) const;
 

@@ -114,3 +114,20 @@ TEST_CASE("with authentication off the audit records no issuer or tenant, and th
   CHECK(document["audit"][0]["issuer"].IsNull());
   CHECK(document["audit"][0]["tenant"].IsNull());
 }
+
+TEST_CASE("each card sent is, byte for byte, the card the audit trail keeps", "[service][audit]") {
+  Harness harness;
+  const HttpResponse response = harness.handle(post(kEndpoint, axicel_body()));
+  REQUIRE(response.status == 200);
+  const auto uuids = card_uuids(response);
+  REQUIRE(uuids.size() >= 2);
+  std::string expected = "{\"cards\":[";
+  for (std::size_t i = 0; i < uuids.size(); ++i) {
+    std::string error;
+    const auto audit = harness.store->find_card(uuids[i], error);
+    REQUIRE(audit);
+    expected += (i > 0 ? "," : "") + audit->card_json;
+  }
+  expected += "]}";
+  CHECK(response.body == expected);
+}
