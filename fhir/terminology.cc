@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <system_error>
 
@@ -122,7 +123,7 @@ std::vector<Concept> Terminology::names_in(std::string_view text) const {
 
 const CodeMatch* Terminology::find_code(std::string_view system, std::string_view code) const {
   if (system.empty() || code.empty()) return nullptr;
-  const auto it = codes_.find(CodeOrder::View(system, code));
+  const auto it = codes_.find(CodeKey::View(system, code));
   return it == codes_.end() ? nullptr : &it->second;
 }
 

@@ -8,10 +8,10 @@
 // hospital's local codes without recompiling.
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -253,17 +253,23 @@ class Terminology {
   // Distinct concepts named in `text`, in order of first appearance.
   std::vector<Concept> names_in(std::string_view text) const;
 
-  // System and code, looked up as views: a lookup per charted coding must
-  // not copy both strings first.
-  struct CodeOrder {
+  // System and code, looked up as views: one lookup per charted coding,
+  // which must neither copy both strings nor compare long system URLs along
+  // a tree.
+  struct CodeKey {
     using is_transparent = void;
     using View = std::pair<std::string_view, std::string_view>;
     static View view(const std::pair<std::string, std::string>& key) { return {key.first, key.second}; }
     static View view(const View& key) { return key; }
+    template <typename K>
+    std::size_t operator()(const K& key) const {
+      const View v = view(key);
+      return std::hash<std::string_view>{}(v.first) * 31 + std::hash<std::string_view>{}(v.second);
+    }
     template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const { return view(a) < view(b); }
+    bool operator()(const A& a, const B& b) const { return view(a) == view(b); }
   };
-  std::map<std::pair<std::string, std::string>, CodeMatch, CodeOrder> codes_;
+  std::unordered_map<std::pair<std::string, std::string>, CodeMatch, CodeKey, CodeKey> codes_;
   std::vector<std::pair<std::string, Concept>> names_;  // lower-case name -> concept
   std::vector<Entry> builtin_entries_;
   std::vector<Entry> site_entries_;
