@@ -1,13 +1,12 @@
 #include "cards/card.h"
 
-#include <cstdint>
-#include <cstring>
 #include <initializer_list>
-#include <set>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "cards/parsed_resource.h"
+#include "cards/utf8.h"
 #include "cards/uuid.h"
 #include "fhir/json.h"
 
@@ -36,58 +35,28 @@ std::string problem(const std::string& path, std::string_view message) {
 
 // --- checks -------------------------------------------------------------------
 
-// Code points in valid UTF-8, or nothing when the bytes are not UTF-8 (the
-// JSON writer would pass them through and the EHR's parser would refuse the
-// whole response). Overlong forms and surrogates count as invalid.
-std::optional<std::size_t> utf8_length(std::string_view text) {
-  std::size_t count = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    // Card text is mostly ASCII, one code point per byte: eight at a time.
-    if (i + 8 <= text.size()) {
-      std::uint64_t eight;
-      std::memcpy(&eight, text.data() + i, sizeof eight);
-      if ((eight & 0x8080808080808080u) == 0) {
-        i += 8;
-        count += 8;
-        continue;
-      }
-    }
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    std::uint32_t code_point = 0;
-    if (lead < 0x80) {
-      code_point = lead;
-    } else if ((lead & 0xe0) == 0xc0) {
-      extra = 1;
-      code_point = lead & 0x1f;
-    } else if ((lead & 0xf0) == 0xe0) {
-      extra = 2;
-      code_point = lead & 0x0f;
-    } else if ((lead & 0xf8) == 0xf0) {
-      extra = 3;
-      code_point = lead & 0x07;
-    } else {
-      return std::nullopt;
-    }
-    if (extra > text.size() - i - 1) return std::nullopt;  // truncated sequence
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return std::nullopt;
-      code_point = (code_point << 6) | (next & 0x3f);
-    }
-    static constexpr std::uint32_t kSmallestOfLength[] = {0, 0x80, 0x800, 0x10000};
-    if (code_point < kSmallestOfLength[extra] || code_point > 0x10ffff ||
-        (code_point >= 0xd800 && code_point <= 0xdfff)) {
-      return std::nullopt;
-    }
-    i += 1 + extra;
-    ++count;
-  }
-  return count;
-}
+// Where a checked field sits. Each card is checked several times on its way
+// to the EHR (recommend, the response, each write) and almost never has a
+// problem, so the path is spelled out only for one.
+struct Path {
+  const Path* parent = nullptr;  // none: the value checked itself
+  std::string_view name;         // a member; empty for an element of an array
+  std::size_t index = 0;
 
-std::string check_text(const std::string& text, const std::string& path, bool required) {
+  Path member(std::string_view member_name) const { return {this, member_name, 0}; }
+  Path element(std::size_t element_index) const { return {this, {}, element_index}; }
+  std::string text() const {
+    if (!parent) return {};
+    const std::string base = parent->text();
+    return name.empty() ? index_path(base, index) : member_path(base, name);
+  }
+};
+
+std::string problem(const Path& path, std::string_view message) { return problem(path.text(), message); }
+
+// Card text that is not UTF-8 would pass through the JSON writer and make the
+// EHR's parser refuse the whole response (utf8_length, cards/utf8.h).
+std::string check_text(const std::string& text, const Path& path, bool required) {
   if (text.empty()) return required ? problem(path, "required but empty") : std::string();
   if (!utf8_length(text)) return problem(path, "not valid UTF-8");
   return {};
@@ -100,16 +69,16 @@ bool is_absolute_url(std::string_view url) {
   return false;
 }
 
-std::string check_url(const std::string& url, const std::string& path, bool required) {
+std::string check_url(const std::string& url, const Path& path, bool required) {
   if (auto error = check_text(url, path, required); !error.empty() || url.empty()) return error;
   if (!is_absolute_url(url)) return problem(path, "not an absolute http(s) URL: \"" + url + "\"");
   return {};
 }
 
-std::string check_coding(const Coding& coding, const std::string& path, bool display_required) {
-  if (auto error = check_text(coding.system, member_path(path, "system"), true); !error.empty()) return error;
-  if (auto error = check_text(coding.code, member_path(path, "code"), true); !error.empty()) return error;
-  return check_text(coding.display, member_path(path, "display"), display_required);
+std::string check_coding(const Coding& coding, const Path& path, bool display_required) {
+  if (auto error = check_text(coding.system, path.member("system"), true); !error.empty()) return error;
+  if (auto error = check_text(coding.code, path.member("code"), true); !error.empty()) return error;
+  return check_text(coding.display, path.member("display"), display_required);
 }
 
 // "Type/id" with a FHIR resource type name and id ([A-Za-z0-9\-.]{1,64}).
@@ -131,116 +100,128 @@ bool is_relative_reference(std::string_view reference) {
   return true;
 }
 
-std::string check_action_at(const Action& action, const std::string& path) {
-  if (auto error = check_text(action.description, member_path(path, "description"), true); !error.empty()) {
+// The action's resource as fhir::parse_json reads it, when its builder kept
+// that parse of this very text; null otherwise (the text must be parsed).
+const Value* kept_parse(const Action& action) {
+  if (!action.parsed || action.parsed->text != action.resource) return nullptr;
+  return &action.parsed->document;
+}
+
+std::string check_action_at(const Action& action, const Path& path) {
+  if (auto error = check_text(action.description, path.member("description"), true); !error.empty()) {
     return error;
   }
-  const std::string resource_path = member_path(path, "resource");
+  const Path resource_path = path.member("resource");
   if (action.type == ActionType::delete_) {
     if (!action.resource.empty()) {
       return problem(resource_path, "a delete action names its target in resourceId, not resource");
     }
     if (!is_relative_reference(action.resource_id)) {
-      return problem(member_path(path, "resourceId"),
+      return problem(path.member("resourceId"),
                      "a delete action needs a relative reference \"Type/id\", got \"" + action.resource_id + "\"");
     }
     return {};
   }
   if (!action.resource_id.empty()) {
-    return problem(member_path(path, "resourceId"),
+    return problem(path.member("resourceId"),
                    "only delete actions carry resourceId; " + std::string(to_string(action.type)) +
                        " carries the whole resource");
   }
   if (action.resource.empty()) {
     return problem(resource_path, "a " + std::string(to_string(action.type)) + " action needs the FHIR resource");
   }
-  // A resource is a few hundred bytes: a buffer on the stack spares every
-  // check (each card is checked before each time it is written) a 64 KiB
-  // pool chunk.
+  const Value* resource = kept_parse(action);
+  // A resource is a few hundred bytes: a buffer on the stack spares a check
+  // that must parse it a 64 KiB pool chunk.
   char pool[8192];
   rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
-  rapidjson::Document resource(&allocator);
-  if (auto error = fhir::parse_json(action.resource, resource); !error.empty()) {
-    return problem(resource_path, "not JSON: " + error);
+  rapidjson::Document parsed(&allocator);
+  if (!resource) {
+    if (auto error = fhir::parse_json(action.resource, parsed); !error.empty()) {
+      return problem(resource_path, "not JSON: " + error);
+    }
+    resource = &parsed;
   }
-  if (!resource.IsObject()) return problem(resource_path, "not a JSON object");
-  auto type = resource.FindMember("resourceType");
-  if (type == resource.MemberEnd() || !type->value.IsString() || type->value.GetStringLength() == 0) {
+  if (!resource->IsObject()) return problem(resource_path, "not a JSON object");
+  auto type = resource->FindMember("resourceType");
+  if (type == resource->MemberEnd() || !type->value.IsString() || type->value.GetStringLength() == 0) {
     return problem(resource_path, "no resourceType");
   }
   if (action.type == ActionType::update) {
-    auto id = resource.FindMember("id");
-    if (id == resource.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0) {
+    auto id = resource->FindMember("id");
+    if (id == resource->MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0) {
       return problem(resource_path, "an update replaces an existing resource, so it needs its id");
     }
   }
   return {};
 }
 
-std::string check_uuid(const std::string& uuid, const std::string& path) {
+std::string check_uuid(const std::string& uuid, const Path& path) {
   if (uuid.empty()) return problem(path, "required (feedback quotes it)");
   if (!is_uuid(uuid)) return problem(path, "not a lowercase 8-4-4-4-12 UUID: \"" + uuid + "\"");
   return {};
 }
 
-std::string check_suggestion(const Suggestion& suggestion, const std::string& path) {
-  if (auto error = check_text(suggestion.label, member_path(path, "label"), true); !error.empty()) return error;
-  if (auto error = check_uuid(suggestion.uuid, member_path(path, "uuid")); !error.empty()) return error;
+std::string check_suggestion(const Suggestion& suggestion, const Path& path) {
+  if (auto error = check_text(suggestion.label, path.member("label"), true); !error.empty()) return error;
+  if (auto error = check_uuid(suggestion.uuid, path.member("uuid")); !error.empty()) return error;
+  const Path actions_path = path.member("actions");
   for (std::size_t i = 0; i < suggestion.actions.size(); ++i) {
-    auto error = check_action_at(suggestion.actions[i], index_path(member_path(path, "actions"), i));
+    auto error = check_action_at(suggestion.actions[i], actions_path.element(i));
     if (!error.empty()) return error;
   }
   return {};
 }
 
-std::string check_link(const Link& link, const std::string& path) {
-  if (auto error = check_text(link.label, member_path(path, "label"), true); !error.empty()) return error;
-  if (auto error = check_url(link.url, member_path(path, "url"), true); !error.empty()) return error;
+std::string check_link(const Link& link, const Path& path) {
+  if (auto error = check_text(link.label, path.member("label"), true); !error.empty()) return error;
+  if (auto error = check_url(link.url, path.member("url"), true); !error.empty()) return error;
   if (!link.app_context.empty() && link.type != LinkType::smart) {
-    return problem(member_path(path, "appContext"), "only valid for smart links");
+    return problem(path.member("appContext"), "only valid for smart links");
   }
-  return check_text(link.app_context, member_path(path, "appContext"), false);
+  return check_text(link.app_context, path.member("appContext"), false);
 }
 
-std::string check_card_at(const Card& card, const std::string& path) {
-  if (auto error = check_uuid(card.uuid, member_path(path, "uuid")); !error.empty()) return error;
+std::string check_card_at(const Card& card, const Path& path) {
+  if (auto error = check_uuid(card.uuid, path.member("uuid")); !error.empty()) return error;
 
-  const std::string summary_path = member_path(path, "summary");
+  const Path summary_path = path.member("summary");
   if (auto error = check_text(card.summary, summary_path, true); !error.empty()) return error;
   const std::size_t summary_length = *utf8_length(card.summary);
   if (summary_length > kMaxSummaryCharacters) {
     return problem(summary_path, std::to_string(summary_length) +
                                      " characters; CDS Hooks requires fewer than 140 (move the rest to detail)");
   }
-  if (auto error = check_text(card.detail, member_path(path, "detail"), false); !error.empty()) return error;
+  if (auto error = check_text(card.detail, path.member("detail"), false); !error.empty()) return error;
 
-  const std::string source_path = member_path(path, "source");
-  if (auto error = check_text(card.source.label, member_path(source_path, "label"), true); !error.empty()) {
+  const Path source_path = path.member("source");
+  if (auto error = check_text(card.source.label, source_path.member("label"), true); !error.empty()) {
     return error;
   }
-  if (auto error = check_url(card.source.url, member_path(source_path, "url"), false); !error.empty()) return error;
-  if (auto error = check_url(card.source.icon, member_path(source_path, "icon"), false); !error.empty()) {
+  if (auto error = check_url(card.source.url, source_path.member("url"), false); !error.empty()) return error;
+  if (auto error = check_url(card.source.icon, source_path.member("icon"), false); !error.empty()) {
     return error;
   }
   if (card.source.topic) {
-    if (auto error = check_coding(*card.source.topic, member_path(source_path, "topic"), false); !error.empty()) {
+    if (auto error = check_coding(*card.source.topic, source_path.member("topic"), false); !error.empty()) {
       return error;
     }
   }
 
-  const std::string suggestions_path = member_path(path, "suggestions");
-  std::set<std::string> suggestion_uuids;
+  const Path suggestions_path = path.member("suggestions");
   std::size_t recommended = 0;
   for (std::size_t i = 0; i < card.suggestions.size(); ++i) {
-    const std::string suggestion_path = index_path(suggestions_path, i);
+    const Path suggestion_path = suggestions_path.element(i);
     if (auto error = check_suggestion(card.suggestions[i], suggestion_path); !error.empty()) return error;
-    if (!suggestion_uuids.insert(card.suggestions[i].uuid).second) {
-      return problem(member_path(suggestion_path, "uuid"), "repeats the uuid of an earlier suggestion");
+    for (std::size_t earlier = 0; earlier < i; ++earlier) {
+      if (card.suggestions[earlier].uuid == card.suggestions[i].uuid) {
+        return problem(suggestion_path.member("uuid"), "repeats the uuid of an earlier suggestion");
+      }
     }
     if (card.suggestions[i].is_recommended) ++recommended;
   }
   if (!card.suggestions.empty() && !card.selection_behavior) {
-    return problem(member_path(path, "selectionBehavior"), "required when suggestions are present");
+    return problem(path.member("selectionBehavior"), "required when suggestions are present");
   }
   // The specification allows several recommended suggestions only when the
   // user may pick several.
@@ -248,14 +229,14 @@ std::string check_card_at(const Card& card, const std::string& path) {
     return problem(suggestions_path, "more than one suggestion isRecommended, but selectionBehavior is at-most-one");
   }
 
+  const Path reasons_path = path.member("overrideReasons");
   for (std::size_t i = 0; i < card.override_reasons.size(); ++i) {
-    auto error = check_coding(card.override_reasons[i], index_path(member_path(path, "overrideReasons"), i), true);
+    auto error = check_coding(card.override_reasons[i], reasons_path.element(i), true);
     if (!error.empty()) return error;
   }
+  const Path links_path = path.member("links");
   for (std::size_t i = 0; i < card.links.size(); ++i) {
-    if (auto error = check_link(card.links[i], index_path(member_path(path, "links"), i)); !error.empty()) {
-      return error;
-    }
+    if (auto error = check_link(card.links[i], links_path.element(i)); !error.empty()) return error;
   }
   return {};
 }
@@ -292,7 +273,9 @@ Value action_json(const Action& action, JsonAllocator& allocator) {
   Value object(rapidjson::kObjectType);
   add_enum(object, "type", to_string(action.type), allocator);
   add_string(object, "description", action.description, allocator);
-  if (!action.resource.empty()) {
+  if (const Value* kept = kept_parse(action)) {
+    object.AddMember("resource", Value(*kept, allocator), allocator);  // a deep copy: the card's own
+  } else if (!action.resource.empty()) {
     // Parsed straight into the card's allocator and moved in, not copied.
     rapidjson::Document resource(&allocator);
     fhir::parse_json(action.resource, resource);
@@ -607,21 +590,30 @@ std::string_view to_string(LinkType type) {
   return "?";
 }
 
-std::string check_card(const Card& card) { return check_card_at(card, ""); }
+bool Action::operator==(const Action& other) const {
+  return type == other.type && description == other.description && resource == other.resource &&
+         resource_id == other.resource_id;
+}
 
-std::string check_action(const Action& action) { return check_action_at(action, ""); }
+std::string check_card(const Card& card) { return check_card_at(card, Path{}); }
+
+std::string check_action(const Action& action) { return check_action_at(action, Path{}); }
 
 std::string check_response(const Response& response) {
-  std::set<std::string> card_uuids;
+  const Path root;
+  const Path cards_path = root.member("cards");
   for (std::size_t i = 0; i < response.cards.size(); ++i) {
-    const std::string path = index_path("cards", i);
+    const Path path = cards_path.element(i);
     if (auto error = check_card_at(response.cards[i], path); !error.empty()) return error;
-    if (!card_uuids.insert(response.cards[i].uuid).second) {
-      return problem(member_path(path, "uuid"), "repeats the uuid of an earlier card");
+    for (std::size_t earlier = 0; earlier < i; ++earlier) {
+      if (response.cards[earlier].uuid == response.cards[i].uuid) {
+        return problem(path.member("uuid"), "repeats the uuid of an earlier card");
+      }
     }
   }
+  const Path actions_path = root.member("systemActions");
   for (std::size_t i = 0; i < response.system_actions.size(); ++i) {
-    auto error = check_action_at(response.system_actions[i], index_path("systemActions", i));
+    auto error = check_action_at(response.system_actions[i], actions_path.element(i));
     if (!error.empty()) return error;
   }
   return {};

@@ -10,6 +10,7 @@
 // with the reason, never repaired: shortening clinical text could drop the
 // words that matter.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,9 @@ struct Source {
   bool operator==(const Source&) const = default;
 };
 
+// A resource's text with its DOM (cards/parsed_resource.h).
+struct ParsedResource;
+
 // One change to the EHR's data. create and update carry a whole FHIR resource
 // (as JSON text, e.g. from cards/fhir_resources.h); delete names the resource
 // by relative reference ("ServiceRequest/abc") instead.
@@ -56,7 +60,14 @@ struct Action {
   std::string description;  // required, may be shown to the user
   std::string resource;     // JSON object text; create/update only
   std::string resource_id;  // "Type/id"; delete only
-  bool operator==(const Action&) const = default;
+  // `resource` as fhir::parse_json reads it (cards/parsed_resource.h), kept
+  // by whoever built the action: in the service each card is checked four
+  // times and written twice, and each would parse the resource again. Used
+  // only while `resource` is still the very text it holds (compared each
+  // time); any other text is parsed afresh. Not part of what the action
+  // says: == ignores it.
+  std::shared_ptr<const ParsedResource> parsed = nullptr;
+  bool operator==(const Action& other) const;
 };
 
 // systemActions use the Action schema but are applied without a card.

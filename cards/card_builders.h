@@ -77,6 +77,11 @@ Card make_card(const CardInputs& in, std::string_view rule_id, std::string_view 
                Indicator indicator, std::string summary, std::string detail,
                const std::vector<std::string>& source_ids, std::string_view uuid_key = "");
 
+// A create or update action carrying a built resource (no error) with its
+// DOM, so that the card's checks and writes never parse it again: the
+// builder's when it kept one, else parsed here once.
+Action resource_action(ActionType type, std::string description, BuiltResource built);
+
 // Adds a suggestion (uuid derived from the card's) and sets selectionBehavior
 // to "any" unless the caller chose one.
 void add_suggestion(Card& card, std::string label, bool recommended, std::vector<Action> actions,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cards/card_builders.h"
+#include "cards/parsed_resource.h"
 #include "cards/uuid.h"
 
 namespace icans {
@@ -77,6 +78,12 @@ Card make_card(const CardInputs& in, std::string_view rule_id, std::string_view 
   card.rule_ids = {std::string(rule_id)};
   card.protocol_version = in.protocol.version;
   return card;
+}
+
+Action resource_action(ActionType type, std::string description, BuiltResource built) {
+  Action action{type, std::move(description), std::move(built.json), ""};
+  action.parsed = built.parsed ? std::move(built.parsed) : parse_resource(action.resource);
+  return action;
 }
 
 void add_suggestion(Card& card, std::string label, bool recommended, std::vector<Action> actions,

@@ -16,8 +16,9 @@ using fhir::Concept;
 // the drug whatever orderable the site uses. The built-in table lists
 // ingredients before clinical drugs, so the first RxNorm code is the ingredient.
 fhir::Coding ingredient_coding(Concept drug) {
-  static const fhir::Terminology terminology;
-  for (const auto& entry : terminology.entries()) {
+  // entries() copies the table: once, not at every order.
+  static const std::vector<fhir::Terminology::Entry> entries = fhir::Terminology().entries();
+  for (const auto& entry : entries) {
     if (entry.meaning == drug && entry.system == fhir::kRxNorm && !entry.from_site_map) {
       return {entry.system, entry.code, drug_name(drug)};
     }
@@ -256,13 +257,13 @@ std::optional<Action> medication_action(const CardInputs& in, const DosePlan& pl
   draft.reason = reason_for(reason_text, reason_code);
   draft.note = proposed_by(in) + ".";
   if (dosing.dose_mg_per_kg) draft.note += " " + capitalized(plan.dose.explanation) + ", weight " + plan.weight.text + ".";
-  const BuiltResource built = medication_request(draft);
+  BuiltResource built = medication_request(draft);
   if (!built.error.empty()) {
     error = "the draft " + drug_name(regimen.drug) + " order could not be built (" + built.error + ")";
     return std::nullopt;
   }
-  return Action{ActionType::create, "Draft order: " + regimen_phrase(regimen, dosing, draft.dose_value),
-                built.json, ""};
+  return resource_action(ActionType::create,
+                         "Draft order: " + regimen_phrase(regimen, dosing, draft.dose_value), std::move(built));
 }
 
 std::optional<Action> service_action(const CardInputs& in, const Orderable& orderable, const std::string& priority,
@@ -275,12 +276,12 @@ std::optional<Action> service_action(const CardInputs& in, const Orderable& orde
   draft.priority = priority;
   draft.reason = reason_for(reason_text, reason_code);
   draft.note = note.empty() ? proposed_by(in) + "." : note + " " + proposed_by(in) + ".";
-  const BuiltResource built = service_request(draft);
+  BuiltResource built = service_request(draft);
   if (!built.error.empty()) {
     error = "the draft order for " + orderable.display + " could not be built (" + built.error + ")";
     return std::nullopt;
   }
-  return Action{ActionType::create, "Draft order: " + orderable.display, built.json, ""};
+  return resource_action(ActionType::create, "Draft order: " + orderable.display, std::move(built));
 }
 
 }  // namespace icans

@@ -1,8 +1,8 @@
 // How cards word numbers, times, regimens and findings, so every card family
 // says the same thing the same way.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include "cards/card_builders.h"
 
@@ -79,9 +79,13 @@ void add_dose_list(std::string& markdown, std::string_view heading, const std::v
 }  // namespace
 
 std::string format_number(double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.2f", value);
-  std::string result = text;
+  // What snprintf(text, 64, "%.2f") writes, cut at 63 characters as it
+  // would be, without the formatting machinery: std::to_chars with a
+  // precision is specified to write what printf writes with it, and 400
+  // characters hold any double so.
+  char text[400];
+  const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, 2);
+  std::string result(text, std::min<std::size_t>(written.ptr - text, 63));
   while (!result.empty() && result.back() == '0') result.pop_back();
   if (!result.empty() && result.back() == '.') result.pop_back();
   return result == "-0" ? "0" : result;

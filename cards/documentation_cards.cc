@@ -23,14 +23,14 @@ std::optional<ConditionSuggestion> condition_suggestion(const CardInputs& in, co
   draft.onset = onset;
   draft.note = "Graded by icans-cds (" + in.protocol.name + " v" + in.protocol.version + ") at " +
                format_time(in.evaluation.at) + "; confirm clinically.";
-  const BuiltResource built = condition(draft);
+  BuiltResource built = condition(draft);
   if (!built.error.empty()) {
     error = "the Condition " + code.code + " could not be built (" + built.error + ")";
     return std::nullopt;
   }
   return ConditionSuggestion{"Record " + code.code + " " + code.display + " (" + draft.verification_status + ")",
-                             Action{ActionType::create, "Record the diagnosis " + code.code + " " + code.display,
-                                    built.json, ""}};
+                             resource_action(ActionType::create,
+                                             "Record the diagnosis " + code.code + " " + code.display, std::move(built))};
 }
 
 }  // namespace

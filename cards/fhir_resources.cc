@@ -5,15 +5,16 @@
 #include <initializer_list>
 #include <string_view>
 
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "cards/parsed_resource.h"
+#include "cards/utf8.h"
 #include "fhir/terminology.h"
 
 namespace icans {
 namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // --- checks on the draft -------------------------------------------------------
 
@@ -137,99 +138,153 @@ std::string check_reason(const std::optional<ReasonDraft>& reason) {
   return {};
 }
 
-// --- writing -----------------------------------------------------------------
+// --- building ----------------------------------------------------------------
+//
+// A resource is built as a DOM and its text written from it. The DOM goes
+// with the text (BuiltResource::parsed): a card checks and writes its
+// resources several times, and would otherwise parse the text each time.
 
-void key(Writer& writer, const char* name) { writer.Key(name); }
+using Allocator = rapidjson::MemoryPoolAllocator<>;
+using rapidjson::Value;
 
-void string(Writer& writer, std::string_view text) {
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+Value text_value(std::string_view text, Allocator& allocator) {
+  return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
 }
 
-void member(Writer& writer, const char* name, std::string_view text) {
-  key(writer, name);
-  string(writer, text);
+void member(Value& object, const char* name, std::string_view text, Allocator& allocator) {
+  object.AddMember(rapidjson::StringRef(name), text_value(text, allocator), allocator);
 }
 
 // FHIR decimals keep the precision they are written with; an integral dose is
 // written without ".0" so it reads as charted. Precondition: finite.
-void number(Writer& writer, double value) {
-  if (std::trunc(value) == value && std::fabs(value) < 9.0e15) {
-    writer.Int64(static_cast<std::int64_t>(value));
-  } else {
-    writer.Double(value);
-  }
+Value number(double value) {
+  if (std::trunc(value) == value && std::fabs(value) < 9.0e15) return Value(static_cast<std::int64_t>(value));
+  return Value(value);
 }
 
-void coding(Writer& writer, const fhir::Coding& value) {
-  writer.StartObject();
-  member(writer, "system", value.system);
-  member(writer, "code", value.code);
-  if (!value.display.empty()) member(writer, "display", value.display);
-  writer.EndObject();
+Value coding(const fhir::Coding& value, Allocator& allocator) {
+  Value object(rapidjson::kObjectType);
+  member(object, "system", value.system, allocator);
+  member(object, "code", value.code, allocator);
+  if (!value.display.empty()) member(object, "display", value.display, allocator);
+  return object;
 }
 
-void codeable_concept(Writer& writer, std::initializer_list<const fhir::Coding*> codings, std::string_view text) {
-  writer.StartObject();
+Value codeable_concept(std::initializer_list<const fhir::Coding*> codings, std::string_view text,
+                       Allocator& allocator) {
+  Value object(rapidjson::kObjectType);
   bool any = false;
   for (const auto* c : codings) any = any || !c->code.empty();
   if (any) {
-    key(writer, "coding");
-    writer.StartArray();
+    Value list(rapidjson::kArrayType);
     for (const auto* c : codings) {
-      if (!c->code.empty()) coding(writer, *c);
+      if (!c->code.empty()) list.PushBack(coding(*c, allocator), allocator);
     }
-    writer.EndArray();
+    object.AddMember("coding", list, allocator);
   }
-  if (!text.empty()) member(writer, "text", text);
-  writer.EndObject();
+  if (!text.empty()) member(object, "text", text, allocator);
+  return object;
 }
 
-void start_resource(Writer& writer, const char* type, const std::string& id) {
-  writer.StartObject();
-  member(writer, "resourceType", type);
-  if (!id.empty()) member(writer, "id", id);
+Value one(Value value, Allocator& allocator) {
+  Value list(rapidjson::kArrayType);
+  list.PushBack(value, allocator);
+  return list;
 }
 
-void subject(Writer& writer, const std::string& patient_id) {
-  key(writer, "subject");
-  writer.StartObject();
-  member(writer, "reference", "Patient/" + patient_id);
-  writer.EndObject();
+Value reference_to(std::string_view reference, Allocator& allocator) {
+  Value object(rapidjson::kObjectType);
+  member(object, "reference", reference, allocator);
+  return object;
 }
 
-void reason(Writer& writer, const std::optional<ReasonDraft>& value) {
+void reason(Value& resource, const std::optional<ReasonDraft>& value, Allocator& allocator) {
   if (!value) return;
   if (!value->coding.code.empty() || !value->text.empty()) {
-    key(writer, "reasonCode");
-    writer.StartArray();
-    codeable_concept(writer, {&value->coding}, value->text);
-    writer.EndArray();
+    resource.AddMember("reasonCode", one(codeable_concept({&value->coding}, value->text, allocator), allocator),
+                       allocator);
   }
   if (!value->reference.empty()) {
-    key(writer, "reasonReference");
-    writer.StartArray();
-    writer.StartObject();
-    member(writer, "reference", value->reference);
-    writer.EndObject();
-    writer.EndArray();
+    resource.AddMember("reasonReference", one(reference_to(value->reference, allocator), allocator), allocator);
   }
 }
 
-void note(Writer& writer, const std::string& text) {
+void note(Value& resource, const std::string& text, Allocator& allocator) {
   if (text.empty()) return;
-  key(writer, "note");
-  writer.StartArray();
-  writer.StartObject();
-  member(writer, "text", text);
-  writer.EndObject();
-  writer.EndArray();
+  Value annotation(rapidjson::kObjectType);
+  member(annotation, "text", text, allocator);
+  resource.AddMember("note", one(std::move(annotation), allocator), allocator);
 }
 
-BuiltResource finish(rapidjson::StringBuffer& buffer) {
-  return BuiltResource{std::string(buffer.GetString(), buffer.GetSize()), {}};
+// A resource under construction: its DOM, in the allocator that will keep it.
+struct Draft {
+  std::shared_ptr<ParsedResource> built = std::make_shared<ParsedResource>(4096);
+  Value& resource = built->document;
+  Allocator& allocator = built->allocator;
+
+  Draft(const char* type, const std::string& id) {
+    resource.SetObject();
+    member(resource, "resourceType", type, allocator);
+    if (!id.empty()) member(resource, "id", id, allocator);
+  }
+};
+
+// A number whose text reads back as the same double: RapidJSON writes the
+// shortest digits that should, and reads without full precision.
+bool reads_back(double value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  if (!writer.Double(value)) return false;
+  struct Reading : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Reading> {
+    std::optional<double> value;
+    bool Double(double read) {
+      value = read;
+      return true;
+    }
+  } reading;
+  rapidjson::Reader reader;
+  rapidjson::StringStream stream(buffer.GetString());
+  return !reader.Parse(stream, reading).IsError() && reading.value == value;
 }
 
-BuiltResource refuse(std::string error) { return BuiltResource{{}, std::move(error)}; }
+bool numbers_read_back(const Value& value) {
+  if (value.IsDouble()) return reads_back(value.GetDouble());
+  if (value.IsObject()) {
+    for (auto m = value.MemberBegin(); m != value.MemberEnd(); ++m) {
+      if (!numbers_read_back(m->value)) return false;
+    }
+  }
+  if (value.IsArray()) {
+    for (const auto& element : value.GetArray()) {
+      if (!numbers_read_back(element)) return false;
+    }
+  }
+  return true;
+}
+
+// Whether fhir::parse_json reads `text`, written from `resource`, as exactly
+// `resource`: the DOM has no repeated member names and nests a few levels,
+// so that holds when the text is UTF-8, its strings hold no \u escape
+// (RapidJSON writes one only for a control character), and each number
+// reads back as written. Otherwise the text is parsed where it is needed,
+// as any text is.
+bool reads_as_built(std::string_view text, const Value& resource) {
+  return utf8_length(text) && text.find("\\u") == std::string_view::npos && numbers_read_back(resource);
+}
+
+BuiltResource finish(Draft& draft) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  draft.resource.Accept(writer);
+  BuiltResource result{std::string(buffer.GetString(), buffer.GetSize()), {}, nullptr};
+  if (reads_as_built(result.json, draft.resource)) {
+    draft.built->text = result.json;
+    result.parsed = std::move(draft.built);
+  }
+  return result;
+}
+
+BuiltResource refuse(std::string error) { return BuiltResource{{}, std::move(error), nullptr}; }
 
 const std::initializer_list<std::string_view> kIntents = {"proposal", "order"};
 
@@ -260,69 +315,46 @@ BuiltResource medication_request(const MedicationRequestDraft& draft) {
   if (auto error = check_reason(draft.reason); !error.empty()) return refuse(error);
   if (auto error = check_optional_text(draft.note, "note"); !error.empty()) return refuse(error);
 
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  start_resource(writer, "MedicationRequest", draft.id);
-  member(writer, "status", "draft");
-  member(writer, "intent", draft.intent);
-  key(writer, "medicationCodeableConcept");
+  Draft built("MedicationRequest", draft.id);
+  Value& resource = built.resource;
+  Allocator& allocator = built.allocator;
+  member(resource, "status", "draft", allocator);
+  member(resource, "intent", draft.intent, allocator);
   const std::string& medication_text =
       !draft.orderable.display.empty() ? draft.orderable.display : draft.ingredient.display;
-  codeable_concept(writer, {&draft.orderable, &draft.ingredient}, medication_text);
-  subject(writer, draft.patient_id);
-  reason(writer, draft.reason);
-  note(writer, draft.note);
+  resource.AddMember("medicationCodeableConcept",
+                     codeable_concept({&draft.orderable, &draft.ingredient}, medication_text, allocator), allocator);
+  resource.AddMember("subject", reference_to("Patient/" + draft.patient_id, allocator), allocator);
+  reason(resource, draft.reason, allocator);
+  note(resource, draft.note, allocator);
 
-  key(writer, "dosageInstruction");
-  writer.StartArray();
-  writer.StartObject();
-  member(writer, "text", draft.text);
-  key(writer, "timing");
-  writer.StartObject();
-  key(writer, "repeat");
-  writer.StartObject();
+  Value dosage(rapidjson::kObjectType);
+  member(dosage, "text", draft.text, allocator);
+  Value repeat(rapidjson::kObjectType);
   if (draft.every_hours == 0) {
-    key(writer, "count");
-    writer.Int(1);
+    repeat.AddMember("count", 1, allocator);
   } else {
-    if (draft.max_doses > 0) {
-      key(writer, "count");
-      writer.Int(draft.max_doses);
-    }
-    key(writer, "frequency");
-    writer.Int(1);
-    key(writer, "period");
-    writer.Int(draft.every_hours);
-    member(writer, "periodUnit", "h");
+    if (draft.max_doses > 0) repeat.AddMember("count", draft.max_doses, allocator);
+    repeat.AddMember("frequency", 1, allocator);
+    repeat.AddMember("period", draft.every_hours, allocator);
+    member(repeat, "periodUnit", "h", allocator);
   }
-  writer.EndObject();
-  writer.EndObject();
-  if (draft.as_needed) {
-    key(writer, "asNeededBoolean");
-    writer.Bool(true);
-  }
-  if (!draft.route.code.empty()) {
-    key(writer, "route");
-    codeable_concept(writer, {&draft.route}, "");
-  }
-  key(writer, "doseAndRate");
-  writer.StartArray();
-  writer.StartObject();
-  key(writer, "doseQuantity");
-  writer.StartObject();
-  key(writer, "value");
-  number(writer, draft.dose_value);
-  member(writer, "unit", draft.dose_unit.display.empty() ? draft.dose_unit.code : draft.dose_unit.display);
-  member(writer, "system", fhir::kUcum);
-  member(writer, "code", draft.dose_unit.code);
-  writer.EndObject();
-  writer.EndObject();
-  writer.EndArray();
-  writer.EndObject();
-  writer.EndArray();
-
-  writer.EndObject();
-  return finish(buffer);
+  Value timing(rapidjson::kObjectType);
+  timing.AddMember("repeat", repeat, allocator);
+  dosage.AddMember("timing", timing, allocator);
+  if (draft.as_needed) dosage.AddMember("asNeededBoolean", true, allocator);
+  if (!draft.route.code.empty()) dosage.AddMember("route", codeable_concept({&draft.route}, "", allocator), allocator);
+  Value quantity(rapidjson::kObjectType);
+  quantity.AddMember("value", number(draft.dose_value), allocator);
+  member(quantity, "unit", draft.dose_unit.display.empty() ? draft.dose_unit.code : draft.dose_unit.display,
+         allocator);
+  member(quantity, "system", fhir::kUcum, allocator);
+  member(quantity, "code", draft.dose_unit.code, allocator);
+  Value dose_and_rate(rapidjson::kObjectType);
+  dose_and_rate.AddMember("doseQuantity", quantity, allocator);
+  dosage.AddMember("doseAndRate", one(std::move(dose_and_rate), allocator), allocator);
+  resource.AddMember("dosageInstruction", one(std::move(dosage), allocator), allocator);
+  return finish(built);
 }
 
 BuiltResource service_request(const ServiceRequestDraft& draft) {
@@ -338,19 +370,17 @@ BuiltResource service_request(const ServiceRequestDraft& draft) {
   if (auto error = check_reason(draft.reason); !error.empty()) return refuse(error);
   if (auto error = check_optional_text(draft.note, "note"); !error.empty()) return refuse(error);
 
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  start_resource(writer, "ServiceRequest", draft.id);
-  member(writer, "status", "draft");
-  member(writer, "intent", draft.intent);
-  if (!draft.priority.empty()) member(writer, "priority", draft.priority);
-  key(writer, "code");
-  codeable_concept(writer, {&draft.code}, draft.text);
-  subject(writer, draft.patient_id);
-  reason(writer, draft.reason);
-  note(writer, draft.note);
-  writer.EndObject();
-  return finish(buffer);
+  Draft built("ServiceRequest", draft.id);
+  Value& resource = built.resource;
+  Allocator& allocator = built.allocator;
+  member(resource, "status", "draft", allocator);
+  member(resource, "intent", draft.intent, allocator);
+  if (!draft.priority.empty()) member(resource, "priority", draft.priority, allocator);
+  resource.AddMember("code", codeable_concept({&draft.code}, draft.text, allocator), allocator);
+  resource.AddMember("subject", reference_to("Patient/" + draft.patient_id, allocator), allocator);
+  reason(resource, draft.reason, allocator);
+  note(resource, draft.note, allocator);
+  return finish(built);
 }
 
 BuiltResource condition(const ConditionDraft& draft) {
@@ -388,33 +418,25 @@ BuiltResource condition(const ConditionDraft& draft) {
   const std::string category_display =
       draft.category == "problem-list-item" ? "Problem List Item" : "Encounter Diagnosis";
 
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  start_resource(writer, "Condition", draft.id);
-  key(writer, "clinicalStatus");
+  Draft built("Condition", draft.id);
+  Value& resource = built.resource;
+  Allocator& allocator = built.allocator;
   const fhir::Coding clinical{kConditionClinicalSystem, draft.clinical_status, clinical_display(draft.clinical_status)};
-  codeable_concept(writer, {&clinical}, "");
-  key(writer, "verificationStatus");
+  resource.AddMember("clinicalStatus", codeable_concept({&clinical}, "", allocator), allocator);
   const fhir::Coding verification{kConditionVerificationSystem, draft.verification_status, verification_display};
-  codeable_concept(writer, {&verification}, "");
-  key(writer, "category");
-  writer.StartArray();
+  resource.AddMember("verificationStatus", codeable_concept({&verification}, "", allocator), allocator);
   const fhir::Coding category{kConditionCategorySystem, draft.category, category_display};
-  codeable_concept(writer, {&category}, "");
-  writer.EndArray();
-  key(writer, "code");
-  writer.StartObject();
-  key(writer, "coding");
-  writer.StartArray();
-  for (const auto& c : draft.codings) coding(writer, c);
-  writer.EndArray();
-  if (!draft.text.empty()) member(writer, "text", draft.text);
-  writer.EndObject();
-  subject(writer, draft.patient_id);
-  if (draft.onset) member(writer, "onsetDateTime", fhir::format_instant(*draft.onset));
-  note(writer, draft.note);
-  writer.EndObject();
-  return finish(buffer);
+  resource.AddMember("category", one(codeable_concept({&category}, "", allocator), allocator), allocator);
+  Value code(rapidjson::kObjectType);
+  Value codings(rapidjson::kArrayType);
+  for (const auto& c : draft.codings) codings.PushBack(coding(c, allocator), allocator);
+  code.AddMember("coding", codings, allocator);
+  if (!draft.text.empty()) member(code, "text", draft.text, allocator);
+  resource.AddMember("code", code, allocator);
+  resource.AddMember("subject", reference_to("Patient/" + draft.patient_id, allocator), allocator);
+  if (draft.onset) member(resource, "onsetDateTime", fhir::format_instant(*draft.onset), allocator);
+  note(resource, draft.note, allocator);
+  return finish(built);
 }
 
 }  // namespace icans

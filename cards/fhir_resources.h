@@ -8,6 +8,7 @@
 // by guesswork. tests/fhir-validation checks the output with two independent
 // validators.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,9 +81,15 @@ struct ConditionDraft {
   std::string note;
 };
 
+struct ParsedResource;  // cards/parsed_resource.h
+
 struct BuiltResource {
   std::string json;   // compact JSON of the resource; empty when error is set
   std::string error;  // what is wrong with the draft, naming the field
+  // `json` with the DOM it was written from, which fhir::parse_json would
+  // read from it; null when error is set, or when that is not certain
+  // without parsing (fhir_resources.cc). A card's action keeps it.
+  std::shared_ptr<const ParsedResource> parsed = nullptr;
 };
 
 BuiltResource medication_request(const MedicationRequestDraft& draft);

@@ -17,4 +17,17 @@ GradeResult grade_crs(const fhir::PatientRecord& record, fhir::Instant at,
                       fhir::Instant infusion, std::optional<int> age_years,
                       const GradingConfig& config, std::vector<std::string>& warnings);
 
+// A scan over many instants of one record (the worst-grade scan,
+// cds/evaluate.cc) sorts its observations by domain once.
+struct DomainObservations;
+GradeResult grade_crs(const fhir::PatientRecord& record, const DomainObservations& observations,
+                      fhir::Instant at, fhir::Instant infusion, std::optional<int> age_years,
+                      const GradingConfig& config, std::vector<std::string>& warnings);
+// The same grade alone, with no reason, evidence or warning built: all the
+// scan keeps of each earlier instant.
+std::optional<int> crs_grade_only(const fhir::PatientRecord& record,
+                                  const DomainObservations& observations, fhir::Instant at,
+                                  fhir::Instant infusion, std::optional<int> age_years,
+                                  const GradingConfig& config);
+
 }  // namespace icans

@@ -3,10 +3,12 @@
 #include <algorithm>
 
 #include "cds/crs.h"
+#include "cds/domain_observations.h"
 #include "cds/ice.h"
 #include "cds/icans.h"
 #include "cds/scope.h"
 #include "cds/treatment.h"
+#include "cds/window.h"
 
 namespace icans {
 namespace {
@@ -45,22 +47,6 @@ std::optional<int> age_at(const fhir::PatientRecord& record, fhir::Instant at) {
   return fhir::age_in_years(*record.patient->birth_date, at);
 }
 
-// Current grades only: what the worst-grade scan needs at each earlier time.
-struct Grades {
-  std::optional<int> icans;
-  std::optional<int> crs;
-};
-
-// `assessments`: the record's ICE/CAPD assessments collected once for the
-// whole scan (grade_icans leaves out those charted after `at`).
-Grades current_grades(const fhir::PatientRecord& record, const std::vector<Assessment>& assessments,
-                      fhir::Instant at, fhir::Instant day0, const GradingConfig& config) {
-  std::vector<std::string> ignored;
-  const auto age = age_at(record, at);
-  return {grade_icans(record, assessments, at, day0, age, config, ignored).grade.grade,
-          grade_crs(record, at, day0, age, config, ignored).grade};
-}
-
 using GradeRuns = std::array<std::optional<fhir::Instant>, 4>;
 
 // Called in time order. An ungradable time keeps the runs as they are: a gap
@@ -88,8 +74,11 @@ std::optional<int> worse(std::optional<int> a, std::optional<int> b) {
   return std::max(*a, *b);
 }
 
-Evaluation evaluate_current(const fhir::PatientRecord& record, fhir::Instant at,
-                            const GradingConfig& config) {
+// Everything but the worst grades. `assessments` receives the record's
+// ICE/CAPD assessments charted by `at`, which the worst-grade scan reuses.
+Evaluation evaluate_current(const fhir::PatientRecord& record, const DomainObservations& observations,
+                            fhir::Instant at, const GradingConfig& config,
+                            std::vector<Assessment>& assessments) {
   Evaluation evaluation;
   evaluation.patient = record.patient_id;
   evaluation.at = at;
@@ -108,14 +97,19 @@ Evaluation evaluate_current(const fhir::PatientRecord& record, fhir::Instant at,
   evaluation.day_post_infusion = static_cast<int>((at - therapy.day0) / fhir::kMillisPerDay);
 
   std::vector<std::string> warnings;
-  IcansResult icans = grade_icans(record, at, therapy.day0, evaluation.age_years, config, warnings);
+  // What grade_icans(record, at, ...) collects and grades, kept for the scan.
+  const Window ice_window = grading_window(at, config.ice_window_hours, therapy.day0);
+  assessments = collect_assessments(record, at, ice_window.start, warnings);
+  IcansResult icans = grade_icans(record, observations, assessments, at, therapy.day0,
+                                  evaluation.age_years, config, warnings);
   evaluation.icans = std::move(icans.grade);
   evaluation.assessment = std::move(icans.assessment);
   evaluation.previous_ice = icans.previous_score;
   evaluation.ice_declining = evaluation.assessment.score && icans.previous_score &&
                              *evaluation.assessment.score < *icans.previous_score &&
                              evaluation.assessment.tool == Tool::ice;
-  evaluation.crs = grade_crs(record, at, therapy.day0, evaluation.age_years, config, warnings);
+  evaluation.crs =
+      grade_crs(record, observations, at, therapy.day0, evaluation.age_years, config, warnings);
   evaluation.treatment = summarize_treatment(record, at, therapy.day0, config);
   append_unique(evaluation.warnings, warnings);
   return evaluation;
@@ -148,21 +142,25 @@ std::vector<fhir::Instant> relevant_times(const fhir::PatientRecord& record) {
 
 Evaluation evaluate(const fhir::PatientRecord& record, fhir::Instant at,
                     const GradingConfig& config) {
-  Evaluation evaluation = evaluate_current(record, at, config);
+  // The scan below re-grades every relevant time since day 0 (the worst
+  // grade and "at least grade g since" depend on each of them): the record's
+  // observations are sorted by domain and its assessments collected once,
+  // and each earlier time yields its grades alone, with no text built.
+  const DomainObservations observations(record.observations);
+  std::vector<Assessment> assessments;
+  Evaluation evaluation = evaluate_current(record, observations, at, config, assessments);
   if (!evaluation.in_scope) return evaluation;
+  const fhir::Instant infusion = *evaluation.infusion;
   std::optional<int> icans_worst = evaluation.icans.grade;
   std::optional<int> crs_worst = evaluation.crs.grade;
   GradeRuns runs;
-  // Every earlier time re-reads the assessment history; collecting it once
-  // keeps the scan from growing with the square of the charting.
-  std::vector<std::string> ignored;  // the scan's warnings are not the evaluation's
-  const std::vector<Assessment> assessments = collect_assessments(record, at, at, ignored);
   for (fhir::Instant t : relevant_times(record)) {
-    if (t < *evaluation.infusion || t >= at) continue;
-    const Grades grades = current_grades(record, assessments, t, *evaluation.infusion, config);
-    icans_worst = worse(icans_worst, grades.icans);
-    crs_worst = worse(crs_worst, grades.crs);
-    extend_runs(runs, grades.icans, t);
+    if (t < infusion || t >= at) continue;
+    const auto age = age_at(record, t);
+    const auto icans = icans_grade_only(record, observations, assessments, t, infusion, age, config);
+    icans_worst = worse(icans_worst, icans);
+    crs_worst = worse(crs_worst, crs_grade_only(record, observations, t, infusion, age, config));
+    extend_runs(runs, icans, t);
   }
   extend_runs(runs, evaluation.icans.grade, at);
   evaluation.icans_worst = icans_worst;
@@ -176,11 +174,13 @@ std::vector<Evaluation> evaluate_timeline(const fhir::PatientRecord& record,
   const auto times = relevant_times(record);
   std::vector<Evaluation> timeline;
   if (times.empty()) return timeline;
+  const DomainObservations observations(record.observations);
+  std::vector<Assessment> assessments;
   std::optional<int> icans_worst;
   std::optional<int> crs_worst;
   GradeRuns runs;
   for (fhir::Instant t : times) {
-    Evaluation evaluation = evaluate_current(record, t, config);
+    Evaluation evaluation = evaluate_current(record, observations, t, config, assessments);
     if (!evaluation.in_scope) continue;
     icans_worst = worse(icans_worst, evaluation.icans.grade);
     crs_worst = worse(crs_worst, evaluation.crs.grade);
@@ -190,7 +190,9 @@ std::vector<Evaluation> evaluate_timeline(const fhir::PatientRecord& record,
     evaluation.icans_at_least_since = runs_open_at(runs, evaluation.icans.grade);
     timeline.push_back(std::move(evaluation));
   }
-  if (timeline.empty()) timeline.push_back(evaluate_current(record, times.back(), config));
+  if (timeline.empty()) {
+    timeline.push_back(evaluate_current(record, observations, times.back(), config, assessments));
+  }
   return timeline;
 }
 

@@ -3,11 +3,19 @@
 #include <algorithm>
 #include <span>
 
+#include "cds/domain_observations.h"
 #include "cds/ice.h"
 #include "cds/window.h"
 
 namespace icans {
 namespace {
+
+// Every step below grades with or without explaining itself. Given
+// `warnings`, it writes each domain's reason and evidence and appends its
+// warnings; given none (the worst-grade scan, which grades every relevant
+// time since day 0 and keeps only the numbers), it builds no text at all and
+// decides in exactly the same way.
+using Warnings = std::vector<std::string>*;
 
 using fhir::Concept;
 using Kind = fhir::Value::Kind;
@@ -32,123 +40,137 @@ Concept answer_of(const fhir::Observation& observation, Concept finding) {
   return Concept::unknown;
 }
 
-bool answers_belong_to(Concept answer, std::initializer_list<Concept> answers) {
-  return std::find(answers.begin(), answers.end(), answer) != answers.end();
-}
-
-// Observations of one finding inside a window, oldest first, with imprecise
+// One domain's observations inside a window, oldest first, with imprecise
 // times and unusable statuses reported rather than guessed.
-std::vector<const fhir::Observation*> findings_in_window(
-    const ObservationTimes& times, Concept finding, std::initializer_list<Concept> answers,
-    const Window& window, std::vector<std::string>& warnings) {
+std::vector<const fhir::Observation*> findings_in_window(const ObservationTimes& times,
+                                                         const Window& window, Warnings warnings) {
+  const auto candidates = times.near(window);
   std::vector<const fhir::Observation*> found;
-  for (const auto& observation : times.near(window)) {
-    if (observation.meaning != finding && !answers_belong_to(observation.meaning, answers)) continue;
-    const Placement placement = place(observation.effective, window);
+  found.reserve(candidates.size());
+  for (const fhir::Observation* observation : candidates) {
+    const Placement placement = place(observation->effective, window);
     if (placement == Placement::outside) continue;
     if (placement == Placement::uncertain) {
-      warnings.push_back(reference("Observation", observation.id) +
-                         ": time too imprecise to place in the grading window; not graded");
+      if (warnings) {
+        warnings->push_back(reference("Observation", observation->id) +
+                            ": time too imprecise to place in the grading window; not graded");
+      }
       continue;
     }
-    if (!usable_for_grading(observation, warnings)) continue;
-    found.push_back(&observation);
+    if (!usable_for_grading(*observation, warnings)) continue;
+    found.push_back(observation);
   }
   return found;
 }
 
-bool attributed_elsewhere(const fhir::Observation& observation, const std::string& what,
-                          std::vector<std::string>& warnings) {
+bool attributed_elsewhere(const fhir::Observation& observation, const char* what, Warnings warnings) {
   if (observation.attribution != Concept::attributable_other_cause) return false;
-  warnings.push_back(reference("Observation", observation.id) + " (" + what +
-                     ") is charted as attributable to another cause; not counted for ICANS");
+  if (warnings) {
+    warnings->push_back(reference("Observation", observation.id) + " (" + what +
+                        ") is charted as attributable to another cause; not counted for ICANS");
+  }
   return true;
 }
 
 // A sedative acting when the finding was charted, unless the finding is
 // charted as not attributable to another cause.
-std::string sedative_at(const fhir::PatientRecord& record, const fhir::Observation& observation,
-                        const GradingConfig& config) {
-  if (observation.attribution == Concept::not_attributable_other_cause) return {};
+const fhir::MedicationAdministration* sedative_at(const fhir::PatientRecord& record,
+                                                  const fhir::Observation& observation,
+                                                  const GradingConfig& config) {
+  if (observation.attribution == Concept::not_attributable_other_cause) return nullptr;
   for (const auto& administration : record.administrations) {
     if (!fhir::is_sedative(administration.drug)) continue;
     auto it = config.sedative_effect_hours.find(administration.drug);
     const double hours = it == config.sedative_effect_hours.end() ? 0 : it->second;
-    if (acting_at(administration, observation.effective.earliest, hours)) {
-      return display(administration.drug) + " (" +
-             reference("MedicationAdministration", administration.id) + ")";
-    }
+    if (acting_at(administration, observation.effective.earliest, hours)) return &administration;
   }
-  return {};
+  return nullptr;
+}
+
+std::string sedation_text(const fhir::MedicationAdministration& sedative) {
+  return display(sedative.drug) + " (" + reference("MedicationAdministration", sedative.id) + ")";
 }
 
 DomainResult assessment_domain(const fhir::PatientRecord& record, const Assessment& assessment,
                                const fhir::Observation* not_assessable_observation,
-                               const GradingConfig& config, std::vector<std::string>& warnings) {
+                               const GradingConfig& config, Warnings warnings) {
   DomainResult domain;
   domain.domain = assessment.tool == Tool::capd ? "CAPD" : "ICE";
-  for (const auto& resource : assessment.resources) {
-    std::string finding;
-    if (assessment.score) {
-      finding = domain.domain + " " + std::to_string(*assessment.score) +
-                (assessment.tool == Tool::capd ? "/32" : "/10");
-    } else if (assessment.not_assessable != Concept::unknown) {
-      finding = "not assessable: " + display(assessment.not_assessable);
-    } else {
-      finding = domain.domain + " not computable";
+  if (warnings) {
+    for (const auto& resource : assessment.resources) {
+      std::string finding;
+      if (assessment.score) {
+        finding = domain.domain + " " + std::to_string(*assessment.score) +
+                  (assessment.tool == Tool::capd ? "/32" : "/10");
+      } else if (assessment.not_assessable != Concept::unknown) {
+        finding = "not assessable: " + display(assessment.not_assessable);
+      } else {
+        finding = domain.domain + " not computable";
+      }
+      domain.evidence.push_back({resource, assessment.time, finding});
     }
-    domain.evidence.push_back({resource, assessment.time, finding});
   }
   if (assessment.score) {
     if (assessment.tool == Tool::capd) {
       domain.rule = "icans.capd";
       domain.grade = grade_from_capd(*assessment.score);
-      domain.reason = "CAPD " + std::to_string(*assessment.score) + " -> grade " +
-                      std::to_string(*domain.grade);
+      if (warnings) {
+        domain.reason = "CAPD " + std::to_string(*assessment.score) + " -> grade " +
+                        std::to_string(*domain.grade);
+      }
     } else {
       domain.rule = "icans.ice";
       domain.grade = grade_from_ice(*assessment.score);
-      domain.reason =
-          "ICE " + std::to_string(*assessment.score) + " -> grade " + std::to_string(*domain.grade);
+      if (warnings) {
+        domain.reason = "ICE " + std::to_string(*assessment.score) + " -> grade " +
+                        std::to_string(*domain.grade);
+      }
     }
     return domain;
   }
   if (assessment.not_assessable == Concept::ice_na_unarousable) {
     domain.domain = "ICE/CAPD";
     domain.rule = "icans.unable-unarousable";
-    const std::string sedative =
-        not_assessable_observation ? sedative_at(record, *not_assessable_observation, config) : "";
-    if (!sedative.empty()) {
-      domain.reason = "unable to perform ICE/CAPD, unarousable, possibly due to sedation by " +
-                      sedative + "; does not set the grade";
-      warnings.push_back(domain.reason);
+    const fhir::MedicationAdministration* sedative =
+        not_assessable_observation ? sedative_at(record, *not_assessable_observation, config) : nullptr;
+    if (sedative) {
+      if (warnings) {
+        domain.reason = "unable to perform ICE/CAPD, unarousable, possibly due to sedation by " +
+                        sedation_text(*sedative) + "; does not set the grade";
+        warnings->push_back(domain.reason);
+      }
       return domain;
     }
     domain.grade = 4;
-    domain.reason = "unarousable and unable to perform ICE/CAPD -> grade 4";
+    if (warnings) domain.reason = "unarousable and unable to perform ICE/CAPD -> grade 4";
     return domain;
   }
   if (assessment.not_assessable != Concept::unknown) {
     domain.domain = "ICE/CAPD";
     domain.rule = "icans.not-assessable";
-    domain.reason = "ICE/CAPD not assessable (" + display(assessment.not_assessable) +
-                    "): this domain is unknown, not grade 4";
+    if (warnings) {
+      domain.reason = "ICE/CAPD not assessable (" + display(assessment.not_assessable) +
+                      "): this domain is unknown, not grade 4";
+    }
     return domain;
   }
   domain.rule = assessment.tool == Tool::capd ? "icans.capd" : "icans.ice";
-  domain.reason = domain.domain + " could not be scored" +
-                  (assessment.missing_items.empty() ? "" : " (incomplete)");
+  if (warnings) {
+    domain.reason = domain.domain + " could not be scored" +
+                    (assessment.missing_items.empty() ? "" : " (incomplete)");
+  }
   return domain;
 }
 
 DomainResult consciousness_domain(const fhir::PatientRecord& record, const GradingConfig& config,
-                                  const fhir::Observation& latest,
-                                  std::vector<std::string>& warnings) {
+                                  const fhir::Observation& latest, Warnings warnings) {
   DomainResult domain{"consciousness", std::nullopt, "icans.consciousness", "", {}};
   const Concept answer = answer_of(latest, Concept::level_of_consciousness);
-  domain.evidence.push_back(evidence_of(latest, "level of consciousness: " + display(answer)));
+  if (warnings) {
+    domain.evidence.push_back(evidence_of(latest, "level of consciousness: " + display(answer)));
+  }
   if (attributed_elsewhere(latest, "level of consciousness", warnings)) {
-    domain.reason = "latest level of consciousness is attributed to another cause";
+    if (warnings) domain.reason = "latest level of consciousness is attributed to another cause";
     return domain;
   }
   int grade = 0;
@@ -158,89 +180,93 @@ DomainResult consciousness_domain(const fhir::PatientRecord& record, const Gradi
     case Concept::loc_awakens_to_tactile: grade = 3; break;
     case Concept::loc_unarousable: grade = 4; break;
     default:
-      domain.reason = "level of consciousness charted with an unrecognised answer";
-      warnings.push_back(reference("Observation", latest.id) + ": " + domain.reason);
+      if (warnings) {
+        domain.reason = "level of consciousness charted with an unrecognised answer";
+        warnings->push_back(reference("Observation", latest.id) + ": " + domain.reason);
+      }
       return domain;
   }
   if (grade >= 2) {
-    const std::string sedative = sedative_at(record, latest, config);
-    if (!sedative.empty()) {
-      domain.reason = display(answer) + " possibly due to sedation by " + sedative +
-                      "; does not set the grade unless charted as not attributable to it";
-      warnings.push_back(domain.reason);
+    if (const fhir::MedicationAdministration* sedative = sedative_at(record, latest, config)) {
+      if (warnings) {
+        domain.reason = display(answer) + " possibly due to sedation by " + sedation_text(*sedative) +
+                        "; does not set the grade unless charted as not attributable to it";
+        warnings->push_back(domain.reason);
+      }
       return domain;
     }
   }
   domain.grade = grade;
-  domain.reason = display(answer) + " -> grade " + std::to_string(grade);
+  if (warnings) domain.reason = display(answer) + " -> grade " + std::to_string(grade);
   return domain;
 }
 
-std::optional<DomainResult> seizure_domain(const ObservationTimes& times, fhir::Instant at, fhir::Instant infusion,
-                                           const GradingConfig& config,
-                                           std::vector<std::string>& warnings) {
+std::optional<DomainResult> seizure_domain(const DomainObservations& observations, fhir::Instant at,
+                                           fhir::Instant infusion, const GradingConfig& config,
+                                           Warnings warnings) {
   const auto found = findings_in_window(
-      times, Concept::seizure,
-      {Concept::seizure_rapidly_resolving, Concept::seizure_prolonged_or_repetitive},
-      grading_window(at, config.seizure_window_hours, infusion), warnings);
+      observations.seizure, grading_window(at, config.seizure_window_hours, infusion), warnings);
   if (found.empty()) return std::nullopt;
   DomainResult domain{"seizure", 0, "icans.seizure", "", {}};
+  bool counted = false;  // a seizure that counts for ICANS, named in the evidence
   for (const auto* observation : found) {
     Concept answer = answer_of(*observation, Concept::seizure);
     int grade = 0;
-    std::string what;
+    const char* what = nullptr;  // display(answer) unless set
     if (observation->meaning == Concept::seizure && observation->value.kind != Kind::coded) {
       // A plain "seizure" code says nothing of its duration.
       if (observation->value.kind == Kind::boolean && !observation->value.boolean) continue;
       grade = 3;
       what = "seizure, duration not charted";
-      warnings.push_back(reference("Observation", observation->id) +
-                         ": seizure without duration; graded 3, grade 4 if it lasted > 5 min or "
-                         "repeated without return to baseline");
+      if (warnings) {
+        warnings->push_back(reference("Observation", observation->id) +
+                            ": seizure without duration; graded 3, grade 4 if it lasted > 5 min or "
+                            "repeated without return to baseline");
+      }
     } else if (answer == Concept::seizure_rapidly_resolving) {
       grade = 3;
-      what = display(answer);
     } else if (answer == Concept::seizure_prolonged_or_repetitive) {
       grade = 4;
-      what = display(answer);
     } else {
       continue;  // seizure-none: an event domain is not cleared by a later "none"
     }
     if (attributed_elsewhere(*observation, "seizure", warnings)) continue;
-    domain.evidence.push_back(evidence_of(*observation, what));
+    counted = true;
+    const std::string finding = !warnings ? std::string() : what ? std::string(what) : display(answer);
+    if (warnings) domain.evidence.push_back(evidence_of(*observation, finding));
     if (grade > *domain.grade) {
       domain.grade = grade;
-      domain.reason = what + " in the last " + std::to_string(int(config.seizure_window_hours)) +
-                      " h -> grade " + std::to_string(grade);
+      if (warnings) {
+        domain.reason = finding + " in the last " + std::to_string(int(config.seizure_window_hours)) +
+                        " h -> grade " + std::to_string(grade);
+      }
     }
   }
-  if (domain.evidence.empty()) return std::nullopt;
+  if (!counted) return std::nullopt;
   return domain;
 }
 
-std::optional<DomainResult> motor_domain(const ObservationTimes& times, fhir::Instant at, fhir::Instant infusion,
-                                         const GradingConfig& config,
-                                         std::vector<std::string>& warnings) {
-  const auto found =
-      findings_in_window(times, Concept::motor_finding,
-                         {Concept::motor_none, Concept::motor_deep_focal_weakness},
-                         grading_window(at, config.motor_window_hours, infusion), warnings);
+std::optional<DomainResult> motor_domain(const DomainObservations& observations, fhir::Instant at,
+                                         fhir::Instant infusion, const GradingConfig& config,
+                                         Warnings warnings) {
+  const auto found = findings_in_window(
+      observations.motor, grading_window(at, config.motor_window_hours, infusion), warnings);
   if (found.empty()) return std::nullopt;
   const auto& latest = *found.back();
   const Concept answer = answer_of(latest, Concept::motor_finding);
   DomainResult domain{"motor", std::nullopt, "icans.motor", "", {}};
-  domain.evidence.push_back(evidence_of(latest, "motor: " + display(answer)));
+  if (warnings) domain.evidence.push_back(evidence_of(latest, "motor: " + display(answer)));
   if (attributed_elsewhere(latest, "motor finding", warnings)) {
-    domain.reason = "latest motor finding is attributed to another cause";
+    if (warnings) domain.reason = "latest motor finding is attributed to another cause";
     return domain;
   }
   if (answer == Concept::motor_deep_focal_weakness) {
     domain.grade = 4;
-    domain.reason = "deep focal motor weakness -> grade 4";
+    if (warnings) domain.reason = "deep focal motor weakness -> grade 4";
   } else if (answer == Concept::motor_none) {
     domain.grade = 0;
-    domain.reason = "no focal motor weakness";
-  } else {
+    if (warnings) domain.reason = "no focal motor weakness";
+  } else if (warnings) {
     domain.reason = "motor finding with an unrecognised answer";
   }
   return domain;
@@ -272,91 +298,93 @@ bool report_counts(const fhir::DiagnosticReport& report) {
 struct IcpFinding {
   Concept finding;  // icp_none clears what came before it
   fhir::Instant time;
-  Evidence evidence;
+  Evidence evidence;  // empty when not explaining
   bool attributed_elsewhere = false;
 };
 
-std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record, const ObservationTimes& times,
-                                       fhir::Instant at, fhir::Instant infusion,
-                                       const GradingConfig& config,
-                                       std::vector<std::string>& warnings) {
+std::optional<DomainResult> icp_domain(const fhir::PatientRecord& record,
+                                       const DomainObservations& observations, fhir::Instant at,
+                                       fhir::Instant infusion, const GradingConfig& config,
+                                       Warnings warnings) {
   const Window window = grading_window(at, config.imaging_window_hours, infusion);
   std::vector<IcpFinding> findings;
-  for (const auto* observation :
-       findings_in_window(times, Concept::icp_finding,
-                          {Concept::icp_none, Concept::icp_focal_edema, Concept::icp_edema_unspecified,
-                           Concept::icp_diffuse_edema, Concept::icp_posturing,
-                           Concept::icp_cranial_nerve_vi_palsy, Concept::icp_papilledema,
-                           Concept::icp_cushings_triad},
-                          window, warnings)) {
+  for (const auto* observation : findings_in_window(observations.icp, window, warnings)) {
     const Concept answer = answer_of(*observation, Concept::icp_finding);
     if (answer == Concept::unknown) continue;
     findings.push_back({answer, observation->effective.earliest,
-                        evidence_of(*observation, display(answer)),
+                        warnings ? evidence_of(*observation, display(answer)) : Evidence{},
                         observation->attribution == Concept::attributable_other_cause});
   }
   for (const auto& report : record.reports) {
     if (!report_counts(report)) continue;
     const auto& time = report.effective ? report.effective : report.issued;
     if (!time || place(*time, window) != Placement::inside) continue;
-    const std::string ref = reference("DiagnosticReport", report.id);
+    const std::string ref = warnings ? reference("DiagnosticReport", report.id) : std::string();
     bool any = false;
     for (Concept finding : report.findings) {
       if (icp_grade(finding) == 0 && finding != Concept::icp_none) continue;
       any = true;
-      findings.push_back({finding, time->earliest, {ref, time->earliest, display(finding)}});
+      findings.push_back({finding, time->earliest,
+                          warnings ? Evidence{ref, time->earliest, display(finding)} : Evidence{}});
     }
     const bool examination = report.service == Concept::mri_brain ||
                              report.service == Concept::ct_head ||
                              report.service == Concept::fundoscopy;
     if (!any && examination) {
       findings.push_back({Concept::icp_none, time->earliest,
-                          {ref, time->earliest, "no oedema or raised ICP finding coded"}});
+                          warnings ? Evidence{ref, time->earliest, "no oedema or raised ICP finding coded"}
+                                   : Evidence{}});
     }
   }
   if (findings.empty()) return std::nullopt;
   std::stable_sort(findings.begin(), findings.end(),
                    [](const IcpFinding& a, const IcpFinding& b) { return a.time < b.time; });
   // Findings stand until a later examination finds none.
-  DomainResult domain{"raised ICP / cerebral oedema", 0, "icans.icp", "no raised ICP finding", {}};
+  DomainResult domain{"raised ICP / cerebral oedema", 0, "icans.icp", "", {}};
+  if (warnings) domain.reason = "no raised ICP finding";
   for (const auto& finding : findings) {
     if (finding.finding == Concept::icp_none) {
       domain.grade = 0;
-      domain.evidence = {finding.evidence};
-      domain.reason = "no raised ICP finding at the latest examination";
+      if (warnings) {
+        domain.evidence = {finding.evidence};
+        domain.reason = "no raised ICP finding at the latest examination";
+      }
       continue;
     }
     if (finding.attributed_elsewhere) {
-      warnings.push_back(finding.evidence.resource + " (" + finding.evidence.finding +
-                         ") is charted as attributable to another cause; not counted for ICANS");
+      if (warnings) {
+        warnings->push_back(finding.evidence.resource + " (" + finding.evidence.finding +
+                            ") is charted as attributable to another cause; not counted for ICANS");
+      }
       continue;
     }
-    if (finding.finding == Concept::icp_edema_unspecified) {
-      warnings.push_back(finding.evidence.resource +
-                         ": cerebral oedema without its extent; graded 3 (focal), grade 4 if "
-                         "diffuse");
+    if (warnings) {
+      if (finding.finding == Concept::icp_edema_unspecified) {
+        warnings->push_back(finding.evidence.resource +
+                            ": cerebral oedema without its extent; graded 3 (focal), grade 4 if "
+                            "diffuse");
+      }
+      domain.evidence.push_back(finding.evidence);
     }
-    domain.evidence.push_back(finding.evidence);
     const int grade = icp_grade(finding.finding);
     if (grade >= *domain.grade) {
       domain.grade = grade;
-      domain.reason = display(finding.finding) + " -> grade " + std::to_string(grade);
+      if (warnings) domain.reason = display(finding.finding) + " -> grade " + std::to_string(grade);
     }
   }
   return domain;
 }
 
-void report_ungraded_findings(const ObservationTimes& times, fhir::Instant at, fhir::Instant infusion,
-                              const GradingConfig& config, std::vector<std::string>& warnings) {
+// Said, never graded: nothing to do when not explaining.
+void report_ungraded_findings(const DomainObservations& observations, fhir::Instant at,
+                              fhir::Instant infusion, const GradingConfig& config,
+                              std::vector<std::string>& warnings) {
   const Window window = grading_window(at, config.consciousness_window_hours, infusion);
-  for (const auto& observation : times.near(window)) {
-    const Concept c = observation.meaning;
-    if (c != Concept::tremor && c != Concept::myoclonus && c != Concept::intracranial_hemorrhage) {
-      continue;
-    }
-    if (place(observation.effective, window) != Placement::inside) continue;
-    if (observation.value.kind == Kind::boolean && !observation.value.boolean) continue;
-    const std::string ref = reference("Observation", observation.id);
+  for (const fhir::Observation* observation : observations.not_graded.near(window)) {
+    const Concept c = observation->meaning;
+    if (place(observation->effective, window) != Placement::inside) continue;
+    if (observation->value.kind == Kind::boolean && !observation->value.boolean) continue;
+    const std::string ref = reference("Observation", observation->id);
     if (c == Concept::intracranial_hemorrhage) {
       warnings.push_back(ref + ": intracranial haemorrhage is not graded as ICANS (ASTCT 2019); "
                                "manage as haemorrhage");
@@ -367,10 +395,18 @@ void report_ungraded_findings(const ObservationTimes& times, fhir::Instant at, f
   }
 }
 
+// `reference("Observation", id) == ref`, without building the reference for
+// every observation of the record.
+bool is_reference_to(const std::string& ref, const fhir::Observation& observation) {
+  constexpr std::string_view kPrefix = "Observation/";
+  return ref.size() == kPrefix.size() + observation.id.size() && ref.starts_with(kPrefix) &&
+         ref.compare(kPrefix.size(), std::string::npos, observation.id) == 0;
+}
+
 const fhir::Observation* find_observation(const fhir::PatientRecord& record,
                                           const std::string& ref) {
   for (const auto& observation : record.observations) {
-    if (reference("Observation", observation.id) == ref) return &observation;
+    if (is_reference_to(ref, observation)) return &observation;
   }
   return nullptr;
 }
@@ -392,13 +428,12 @@ int grade_from_capd(int capd) {
 
 namespace {
 
-// `assessments`: those charted up to `at`, oldest first.
-IcansResult grade_from(const fhir::PatientRecord& record, std::span<const Assessment> assessments,
-                       fhir::Instant at, fhir::Instant infusion, std::optional<int> age_years,
-                       const GradingConfig& config, std::vector<std::string>& warnings) {
+// `assessments`: those charted up to `at`, oldest first. Not explaining, the
+// result holds the grade and the domains' grades and rules, nothing else.
+IcansResult grade_from(const fhir::PatientRecord& record, const DomainObservations& observations,
+                       std::span<const Assessment> assessments, fhir::Instant at, fhir::Instant infusion,
+                       std::optional<int> age_years, const GradingConfig& config, Warnings warnings) {
   IcansResult result;
-  // Five domains look back over windows of a few hours in a record of weeks.
-  const ObservationTimes times(record.observations);
   const Window ice_window = grading_window(at, config.ice_window_hours, infusion);
   const bool pediatric = age_years && *age_years < config.pediatric_cutoff_years;
 
@@ -410,31 +445,36 @@ IcansResult grade_from(const fhir::PatientRecord& record, std::span<const Assess
       continue;
     }
     const Placement placement = place(assessment.when, ice_window);
-    if (placement == Placement::uncertain) {
-      warnings.push_back("assessment at " + fhir::format_instant(assessment.time) +
-                         ": time too imprecise to place in the grading window; not graded");
+    if (placement == Placement::uncertain && warnings) {
+      warnings->push_back("assessment at " + fhir::format_instant(assessment.time) +
+                          ": time too imprecise to place in the grading window; not graded");
     }
     if (placement == Placement::inside) latest = &assessment;
   }
-  // The trend compares with the same tool's previous scored assessment, however old.
-  const Assessment* previous = nullptr;
-  for (const auto& assessment : assessments) {
-    if (!latest || &assessment == latest || assessment.time >= latest->time) continue;
-    if (assessment.tool == latest->tool && assessment.score) previous = &assessment;
-  }
-  if (ice_in_child) {
-    warnings.push_back("ICE charted for a patient younger than " +
-                       std::to_string(int(config.pediatric_cutoff_years)) +
-                       " years: CAPD is the tool for children, ICE not used");
-  }
-  if (!age_years && latest) {
-    warnings.push_back("age unknown (no birth date): ICE or CAPD used as charted");
+  if (warnings) {
+    if (ice_in_child) {
+      warnings->push_back("ICE charted for a patient younger than " +
+                          std::to_string(int(config.pediatric_cutoff_years)) +
+                          " years: CAPD is the tool for children, ICE not used");
+    }
+    if (!age_years && latest) {
+      warnings->push_back("age unknown (no birth date): ICE or CAPD used as charted");
+    }
   }
 
   auto& domains = result.grade.domains;
+  domains.reserve(5);
   if (latest) {
-    result.assessment = *latest;
-    if (previous) result.previous_score = previous->score;
+    if (warnings) {
+      result.assessment = *latest;
+      // The trend compares with the same tool's previous scored assessment, however old.
+      const Assessment* previous = nullptr;
+      for (const auto& assessment : assessments) {
+        if (&assessment == latest || assessment.time >= latest->time) continue;
+        if (assessment.tool == latest->tool && assessment.score) previous = &assessment;
+      }
+      if (previous) result.previous_score = previous->score;
+    }
     const fhir::Observation* na = nullptr;
     if (latest->not_assessable != Concept::unknown) {
       for (const auto& ref : latest->resources) {
@@ -446,17 +486,21 @@ IcansResult grade_from(const fhir::PatientRecord& record, std::span<const Assess
   }
 
   const auto consciousness = findings_in_window(
-      times, Concept::level_of_consciousness,
-      {Concept::loc_awakens_spontaneously, Concept::loc_awakens_to_voice,
-       Concept::loc_awakens_to_tactile, Concept::loc_unarousable},
-      grading_window(at, config.consciousness_window_hours, infusion), warnings);
+      observations.consciousness, grading_window(at, config.consciousness_window_hours, infusion),
+      warnings);
   if (!consciousness.empty()) {
     domains.push_back(consciousness_domain(record, config, *consciousness.back(), warnings));
   }
-  if (auto seizure = seizure_domain(times, at, infusion, config, warnings)) domains.push_back(*seizure);
-  if (auto motor = motor_domain(times, at, infusion, config, warnings)) domains.push_back(*motor);
-  if (auto icp = icp_domain(record, times, at, infusion, config, warnings)) domains.push_back(*icp);
-  report_ungraded_findings(times, at, infusion, config, warnings);
+  if (auto seizure = seizure_domain(observations, at, infusion, config, warnings)) {
+    domains.push_back(std::move(*seizure));
+  }
+  if (auto motor = motor_domain(observations, at, infusion, config, warnings)) {
+    domains.push_back(std::move(*motor));
+  }
+  if (auto icp = icp_domain(record, observations, at, infusion, config, warnings)) {
+    domains.push_back(std::move(*icp));
+  }
+  if (warnings) report_ungraded_findings(observations, at, infusion, config, *warnings);
 
   std::optional<int> grade;
   bool normal_assessment = false;
@@ -468,7 +512,7 @@ IcansResult grade_from(const fhir::PatientRecord& record, std::span<const Assess
     if (assessment_domain && *domain.grade == 0) normal_assessment = true;
   }
   if (grade && *grade == 0 && !normal_assessment) grade.reset();
-  if (!grade) {
+  if (!grade && warnings) {
     const int hours = int(config.ice_window_hours);
     if (!latest && consciousness.empty()) {
       result.grade.missing.push_back("no ICE/CAPD or level of consciousness charted in the last " +
@@ -482,6 +526,16 @@ IcansResult grade_from(const fhir::PatientRecord& record, std::span<const Assess
   return result;
 }
 
+// collect_assessments(record, at) holds exactly the groups charted at or
+// before `at` (a group's observations share one time), in the same order:
+// the prefix of a later collection up to `at`.
+std::span<const Assessment> charted_by(const std::vector<Assessment>& collected, fhir::Instant at) {
+  const auto end = std::upper_bound(
+      collected.begin(), collected.end(), at,
+      [](fhir::Instant t, const Assessment& assessment) { return t < assessment.time; });
+  return {collected.begin(), end};
+}
+
 }  // namespace
 
 IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
@@ -489,20 +543,26 @@ IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
                         std::vector<std::string>& warnings) {
   const Window ice_window = grading_window(at, config.ice_window_hours, infusion);
   const auto assessments = collect_assessments(record, at, ice_window.start, warnings);
-  return grade_from(record, assessments, at, infusion, age_years, config, warnings);
+  const DomainObservations observations(record.observations);
+  return grade_from(record, observations, assessments, at, infusion, age_years, config, &warnings);
 }
 
-IcansResult grade_icans(const fhir::PatientRecord& record, const std::vector<Assessment>& collected,
-                        fhir::Instant at, fhir::Instant infusion, std::optional<int> age_years,
+IcansResult grade_icans(const fhir::PatientRecord& record, const DomainObservations& observations,
+                        const std::vector<Assessment>& collected, fhir::Instant at,
+                        fhir::Instant infusion, std::optional<int> age_years,
                         const GradingConfig& config, std::vector<std::string>& warnings) {
-  // collect_assessments(record, at) holds exactly the groups charted at or
-  // before `at` (a group's observations share one time), in the same order:
-  // the prefix of a later collection up to `at`.
-  const auto charted_by_at = std::upper_bound(
-      collected.begin(), collected.end(), at,
-      [](fhir::Instant t, const Assessment& assessment) { return t < assessment.time; });
-  return grade_from(record, {collected.begin(), charted_by_at}, at, infusion, age_years, config,
-                    warnings);
+  return grade_from(record, observations, charted_by(collected, at), at, infusion, age_years, config,
+                    &warnings);
+}
+
+std::optional<int> icans_grade_only(const fhir::PatientRecord& record,
+                                    const DomainObservations& observations,
+                                    const std::vector<Assessment>& collected, fhir::Instant at,
+                                    fhir::Instant infusion, std::optional<int> age_years,
+                                    const GradingConfig& config) {
+  return grade_from(record, observations, charted_by(collected, at), at, infusion, age_years, config,
+                    nullptr)
+      .grade.grade;
 }
 
 }  // namespace icans

@@ -24,13 +24,23 @@ IcansResult grade_icans(const fhir::PatientRecord& record, fhir::Instant at,
                         fhir::Instant infusion, std::optional<int> age_years, const GradingConfig& config,
                         std::vector<std::string>& warnings);
 
-// The same grade with the ICE/CAPD assessments already collected
-// (collect_assessments, cds/ice.h, at `at` or later); those charted after
-// `at` are left out, and the warnings of collecting them are the caller's.
-// Lets a scan over many instants collect a record's assessments once.
-IcansResult grade_icans(const fhir::PatientRecord& record, const std::vector<Assessment>& collected,
-                        fhir::Instant at, fhir::Instant infusion, std::optional<int> age_years,
+// A scan over many instants of one record (the worst-grade scan,
+// cds/evaluate.cc) collects its ICE/CAPD assessments once (collect_assessments,
+// cds/ice.h, at `at` or later; those charted after `at` are left out, and the
+// warnings of collecting them are the caller's) and sorts its observations
+// by domain once.
+struct DomainObservations;
+IcansResult grade_icans(const fhir::PatientRecord& record, const DomainObservations& observations,
+                        const std::vector<Assessment>& collected, fhir::Instant at,
+                        fhir::Instant infusion, std::optional<int> age_years,
                         const GradingConfig& config, std::vector<std::string>& warnings);
+// The same grade alone, with no reason, evidence or warning built: all the
+// scan keeps of each earlier instant.
+std::optional<int> icans_grade_only(const fhir::PatientRecord& record,
+                                    const DomainObservations& observations,
+                                    const std::vector<Assessment>& collected, fhir::Instant at,
+                                    fhir::Instant infusion, std::optional<int> age_years,
+                                    const GradingConfig& config);
 
 // ICE 10 -> 0, 7-9 -> 1, 3-6 -> 2, 0-2 -> 3.
 int grade_from_ice(int ice);

@@ -103,8 +103,22 @@ void set_tool(Group& group, Tool tool, const std::string& where) {
 }
 
 bool is_assessment_concept(Concept c) {
-  return c == Concept::ice_total || c == Concept::capd_total || c == Concept::ice_not_assessable ||
-         item_spec(c) != nullptr;
+  // Asked of every observation of the record: a table, not a search.
+  static const std::vector<bool> assessment = [] {
+    std::vector<bool> table;
+    const auto mark = [&table](Concept marked) {
+      const auto index = static_cast<std::size_t>(marked);
+      if (table.size() <= index) table.resize(index + 1);
+      table[index] = true;
+    };
+    mark(Concept::ice_total);
+    mark(Concept::capd_total);
+    mark(Concept::ice_not_assessable);
+    for (const auto& spec : kItems) mark(spec.item);
+    return table;
+  }();
+  const auto index = static_cast<std::size_t>(c);
+  return index < assessment.size() && assessment[index];
 }
 
 void add_observation(Group& group, const fhir::Observation& observation) {
@@ -167,6 +181,10 @@ Assessment score_group(Group&& group, std::vector<std::string>& warnings) {
     }
     return assessment;
   }
+  if (group.items.empty()) {  // a total alone
+    assessment.score = group.charted_total;
+    return assessment;
+  }
   int sum = 0;
   for (const auto& spec : kItems) {
     if (spec.tool != group.tool) continue;
@@ -176,12 +194,6 @@ Assessment score_group(Group&& group, std::vector<std::string>& warnings) {
       continue;
     }
     sum += group.tool == Tool::capd ? capd_item_score(spec.number, it->second) : it->second;
-  }
-  const bool has_items = !group.items.empty();
-  if (!has_items) {
-    assessment.missing_items.clear();
-    assessment.score = group.charted_total;
-    return assessment;
   }
   if (assessment.missing_items.empty()) {
     if (group.charted_total && *group.charted_total != sum) {

@@ -20,29 +20,31 @@ Placement place(const fhir::TimeRange& time, const Window& window) {
   return Placement::uncertain;
 }
 
-ObservationTimes::ObservationTimes(const std::vector<fhir::Observation>& observations)
-    : all_(observations) {
-  for (std::size_t i = 0; i < observations.size(); ++i) {
-    const fhir::TimeRange& time = observations[i].effective;
-    if (i > 0 && time.earliest < observations[i - 1].effective.earliest) sorted_ = false;
-    widest_ = std::max(widest_, time.latest - time.earliest);
-  }
+void ObservationTimes::add(const fhir::Observation& observation) {
+  const fhir::TimeRange& time = observation.effective;
+  if (!list_.empty() && time.earliest < list_.back()->effective.earliest) sorted_ = false;
+  widest_ = std::max(widest_, time.latest - time.earliest);
+  list_.push_back(&observation);
 }
 
-std::span<const fhir::Observation> ObservationTimes::near(const Window& window) const {
-  if (!sorted_) return all_;
+std::span<const fhir::Observation* const> ObservationTimes::near(const Window& window) const {
+  if (!sorted_) return list_;
   // Charted after the window's end: outside. Charted before its start less
   // the widest imprecision: ends before the start, so outside too.
   const auto first = std::lower_bound(
-      all_.begin(), all_.end(), window.start - widest_,
-      [](const fhir::Observation& o, fhir::Instant t) { return o.effective.earliest < t; });
+      list_.begin(), list_.end(), window.start - widest_,
+      [](const fhir::Observation* o, fhir::Instant t) { return o->effective.earliest < t; });
   const auto last = std::upper_bound(
-      first, all_.end(), window.end,
-      [](fhir::Instant t, const fhir::Observation& o) { return t < o.effective.earliest; });
+      first, list_.end(), window.end,
+      [](fhir::Instant t, const fhir::Observation* o) { return t < o->effective.earliest; });
   return {first, last};
 }
 
 bool usable_for_grading(const fhir::Observation& observation, std::vector<std::string>& warnings) {
+  return usable_for_grading(observation, &warnings);
+}
+
+bool usable_for_grading(const fhir::Observation& observation, std::vector<std::string>* warnings) {
   using S = fhir::ObservationStatus;
   switch (observation.status) {
     case S::final_:
@@ -50,16 +52,20 @@ bool usable_for_grading(const fhir::Observation& observation, std::vector<std::s
     case S::corrected:
       return true;
     case S::preliminary:
-      warnings.push_back("Observation/" + observation.id +
-                         " is preliminary; used for grading, confirm when final");
+      if (warnings) {
+        warnings->push_back("Observation/" + observation.id +
+                            " is preliminary; used for grading, confirm when final");
+      }
       return true;
     case S::registered:  // no result yet
     case S::cancelled:
     case S::entered_in_error:
       return false;
     case S::unknown:
-      warnings.push_back("Observation/" + observation.id +
-                         " has an unknown status; used for grading, check the source");
+      if (warnings) {
+        warnings->push_back("Observation/" + observation.id +
+                            " has an unknown status; used for grading, check the source");
+      }
       return true;
   }
   return false;

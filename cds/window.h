@@ -30,18 +30,19 @@ enum class Placement { inside, outside, uncertain };
 // an imprecise time straddling an edge is `uncertain`, never guessed in or out.
 Placement place(const fhir::TimeRange& time, const Window& window);
 
-// The part of a record's observations that a window can touch, found by
-// binary search: every observation left out is `outside` the window. Intake
-// sorts observations by effective.earliest (fhir/record.h); a list that is
-// not sorted (a record built by hand) is searched whole. Refers to the
-// vector it was built from, which must outlive it and stay unchanged.
+// Observations in record order, and the part of them a window can touch,
+// found by binary search: every observation left out is `outside` the
+// window. Intake sorts observations by effective.earliest (fhir/record.h); a
+// list that is not sorted (a record built by hand) is searched whole. Refers
+// to the observations added, which must outlive it and stay unchanged.
 class ObservationTimes {
  public:
-  explicit ObservationTimes(const std::vector<fhir::Observation>& observations);
-  std::span<const fhir::Observation> near(const Window& window) const;
+  void add(const fhir::Observation& observation);
+  std::span<const fhir::Observation* const> all() const { return list_; }
+  std::span<const fhir::Observation* const> near(const Window& window) const;
 
  private:
-  std::span<const fhir::Observation> all_;
+  std::vector<const fhir::Observation*> list_;
   bool sorted_ = true;
   fhir::Instant widest_ = 0;  // the largest latest - earliest: how imprecise a time gets
 };
@@ -49,6 +50,8 @@ class ObservationTimes {
 // True when the observation may be used for grading. Preliminary results are
 // used with a warning appended to `warnings`.
 bool usable_for_grading(const fhir::Observation& observation, std::vector<std::string>& warnings);
+// The same answer; the warning is appended only when `warnings` is given.
+bool usable_for_grading(const fhir::Observation& observation, std::vector<std::string>* warnings);
 
 // A drug administration's effect at T: running at T (open or unfinished
 // period), or finished (bolus, or period end) no more than `effect_hours`
