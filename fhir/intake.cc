@@ -214,8 +214,11 @@ std::string Intake::State::add_bundle(const Json& bundle, std::string_view input
   if (!entries) return {};
   // Sized once for an ordinary bundle (a growing list would move every
   // resource read so far at each doubling), but not on a hostile bundle's
-  // word: entries may be anything, even skipped.
-  resources.reserve(resources.size() + std::min<std::size_t>(entries->Size(), 4096));
+  // word: entries may be anything, even skipped. Across bundles it still
+  // grows geometrically: a prefetch comes as several, and sizing for each
+  // exactly would move every earlier resource again at each one.
+  const std::size_t needed = resources.size() + std::min<std::size_t>(entries->Size(), 4096);
+  if (needed > resources.capacity()) resources.reserve(std::max(needed, 2 * resources.capacity()));
   for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
     const std::size_t number = i + 1;
     const Json& entry = (*entries)[i];

@@ -32,6 +32,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "cds/hooks/wal_checkpointer.h"
 #include "fhir/json.h"
 
 namespace icans {
@@ -222,7 +223,10 @@ struct Store::Impl {
   std::atomic<std::uint64_t> transactions{0};
   std::atomic<std::uint64_t> batches{0};
 
+  std::unique_ptr<WalCheckpointer> checkpointer;  // file databases opened for writing
+
   ~Impl() {
+    checkpointer.reset();  // it hooks `db`: gone before `db` is
     // The statements are finalized by member destructors, after this body;
     // sqlite3_close_v2 defers the close until they are.
     sqlite3_close_v2(db);
@@ -447,7 +451,7 @@ std::string migrate(sqlite3* db, int& version, const std::string& where) {
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
-std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) {
+std::unique_ptr<Store> Store::open(const std::string& path, std::string& error, int checkpoint_pages) {
   error.clear();
   auto impl = std::make_unique<Impl>();
   const std::string where = "database " + path;
@@ -462,6 +466,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
 
   // The first statement reads the file: a file that is not a database fails here.
+  bool wal = false;
   {
     Statement journal;
     if (!journal.prepare(db, "PRAGMA journal_mode=WAL").empty()) {
@@ -473,6 +478,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
       return nullptr;
     }
     std::string mode = column_text(journal.get(), 0);
+    wal = mode == "wal";
     if (mode != "wal" && path != ":memory:") {
       error = "cannot set WAL journal mode on " + where + " (still '" + mode + "')";
       return nullptr;
@@ -543,6 +549,14 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
       return nullptr;
     }
   }
+  if (wal && sqlite3_db_readonly(db, "main") == 0) {
+    std::string failed;
+    impl->checkpointer = WalCheckpointer::start(db, path, checkpoint_pages, failed);
+    if (!impl->checkpointer) {
+      error = "cannot open " + where + " for checkpoints: " + failed;
+      return nullptr;
+    }
+  }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -567,6 +581,10 @@ Store::WriteStats Store::write_stats() const {
   std::lock_guard<std::mutex> lock(impl_->queue_mutex);
   stats.queued = impl_->queued.size();
   stats.committing = impl_->committing;
+  if (impl_->checkpointer) {
+    stats.checkpoints = impl_->checkpointer->checkpoints();
+    stats.checkpoint_failures = impl_->checkpointer->failures();
+  }
   return stats;
 }
 

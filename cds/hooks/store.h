@@ -58,7 +58,11 @@ class Store {
   // migrating an older schema in one transaction; a newer one is refused.
   // Returns nullptr with `error` set when it cannot. `path` may be a SQLite
   // URI ("file:/var/lib/icans/audit.db?mode=ro" opens read-only).
-  static std::unique_ptr<Store> open(const std::string& path, std::string& error);
+  // A database file written to is checkpointed off the request path once
+  // its write-ahead log passes `checkpoint_pages` (wal_checkpointer.h).
+  static constexpr int kCheckpointPages = 1000;  // SQLite's own default
+  static std::unique_ptr<Store> open(const std::string& path, std::string& error,
+                                     int checkpoint_pages = kCheckpointPages);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -76,6 +80,8 @@ class Store {
     std::uint64_t batches = 0;       // callers' batches they carried
     std::size_t queued = 0;          // now: batches waiting for a leader
     std::size_t committing = 0;      // now: batches the current leader is writing
+    std::uint64_t checkpoints = 0;   // write-ahead log checkpoints done off the request path
+    std::uint64_t checkpoint_failures = 0;
   };
   WriteStats write_stats() const;
 

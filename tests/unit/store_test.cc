@@ -754,3 +754,39 @@ TEST_CASE("Many threads recording at once: every good row is kept across reopen,
   CHECK(feedbacks == kThreads * kRounds);
   CHECK(query_int(path, "SELECT count(*) FROM card_audit") == 1 + 2 * (kThreads * kRounds - bad_batches));
 }
+
+TEST_CASE("The write-ahead log is checkpointed by the store's own thread, not inside a commit") {
+  TempDir dir;
+  const std::string path = dir.file("checkpointed.db");
+  std::string error;
+  // A tiny threshold: a handful of commits pass it.
+  auto store = Store::open(path, error, 4);
+  INFO(error);
+  REQUIRE(store);
+  for (int i = 0; i < 200; ++i) {
+    REQUIRE(store->record_cards({card("card-" + std::to_string(i))}) == "");
+  }
+  // The thread runs beside the commits; give it a bounded while to have run.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store->write_stats().checkpoints == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(store->write_stats().checkpoints > 0);
+  CHECK(store->write_stats().checkpoint_failures == 0);
+  // Commits without a pause: the log would hold all 200 (over 400 pages)
+  // if nothing bounded it; past four times the threshold a commit
+  // checkpoints itself and the log starts over.
+  const auto log_bytes = fs::file_size(path + "-wal");
+  CHECK(log_bytes < 64u * 4096u);
+  for (int i = 0; i < 200; i += 37) CHECK(has_card(*store, "card-" + std::to_string(i)));
+  store.reset();
+  auto reopened = open_store(path);
+  for (int i = 0; i < 200; ++i) REQUIRE(has_card(*reopened, "card-" + std::to_string(i)));
+}
+
+TEST_CASE("A database in memory has no write-ahead log and no checkpoint thread") {
+  auto store = open_store(":memory:");
+  REQUIRE(store->record_cards({card("card-1")}) == "");
+  CHECK(store->write_stats().checkpoints == 0);
+  CHECK(has_card(*store, "card-1"));
+}
