@@ -385,6 +385,13 @@ std::string Intake::add_file(const std::string& path) {
   return add_json(text, path);
 }
 
+void Intake::reserve(std::size_t resources) {
+  // The count comes from the inputs, whose entries may be anything, even
+  // empty objects: a hostile count must not reserve gigabytes up front.
+  constexpr std::size_t kMaxReserved = 16384;
+  state_->resources.reserve(std::min({resources, state_->limits.max_resources, kMaxReserved}));
+}
+
 IntakeResult Intake::finish() {
   auto state = std::make_unique<State>(state_->terminology, state_->limits);
   std::swap(state, state_);

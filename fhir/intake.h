@@ -64,10 +64,15 @@ class Intake {
   // whole is unusable (naming `input_name`). Resource-level problems are
   // warnings, not errors.
   std::string add_json(std::string_view text, std::string_view input_name);
+  // `value` must stay alive and unchanged until finish(): copies of one
+  // resource are compared only if a second one turns up.
   std::string add_json_value(const rapidjson::Value& value, std::string_view input_name);
   std::string add_ndjson(std::istream& lines, std::string_view input_name);
   // Reads a file: NDJSON when the name ends in .ndjson or .jsonl, else JSON.
   std::string add_file(const std::string& path);
+  // Room for `resources` in all, when the caller knows (a prefetch's bundle
+  // sizes): read resources are large, and each regrowth moves all of them.
+  void reserve(std::size_t resources);
 
   // Resolves medication references, keeps the latest version of each
   // resource, drops what never counts, sorts by time.
