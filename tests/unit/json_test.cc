@@ -169,3 +169,14 @@ TEST_CASE("parse_json names the nesting limit whether or not the text has other 
   CHECK(parse(std::string(64, '[') + std::string(64, ']')).empty());
   CHECK(parse("[\"\\uDC00\"," + deep + "]") == "line 1, column 3: lone low surrogate escape (not a Unicode character)");
 }
+
+TEST_CASE("parse_json tells member names apart past their first eight bytes, and finds long repeats") {
+  // Same first eight bytes and length, different after: two members.
+  CHECK(parse(R"({"valueQuantityA": 1, "valueQuantityB": 2})").empty());
+  CHECK(parse(R"({"effectiveDateTime": 1, "effectivePeriod": 2, "effective": 3})").empty());
+  CHECK(parse(R"({"a": 1, "a\u0000": 2, "ab": 3})").empty());
+  CHECK(parse(R"({"effectiveDateTime": 1, "status": 2, "effectiveDateTime": 3})") ==
+        "line 1, column 58: member 'effectiveDateTime' appears twice in one object");
+  CHECK(parse(R"({"code": {"text": 1, "text": 2}})") ==
+        "line 1, column 28: member 'text' appears twice in one object");
+}
