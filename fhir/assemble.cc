@@ -180,7 +180,7 @@ void resolve_medication(ReadResource& read, Ordered& resource, const Medications
                         const FullUrls& full_urls, const Terminology& terminology) {
   if (read.medication_reference.empty()) return;
   ReadContext context(terminology, read.origin.input, read.origin.entry, read.warnings);
-  context.set_resource(read.type + "/" + read.id);
+  context.set_resource(read.type, read.id);
   const std::string& reference = read.medication_reference;
   const Target target = resolve_reference(reference, full_urls);
   std::string problem = target.problem;

@@ -172,12 +172,12 @@ std::string Intake::State::add_resource(const Json& json, std::string_view input
     // Without an id a resource cannot be matched with its other versions; the
     // synthetic id ('#' never occurs in FHIR ids) keeps it apart from all others.
     read.id = std::string(input) + "#" + std::to_string(entry);
-    context.set_resource(read.type + "/" + read.id);
+    context.set_resource(read.type, read.id);
     context.warn("id", "missing; cannot be matched with other versions of the resource; kept as " +
                            read.id);
   } else {
     read.id = std::move(*id);
-    context.set_resource(read.type + "/" + read.id);
+    context.set_resource(read.type, read.id);
     // Kept (its other versions still match it), but said: an id like this
     // comes from a broken or hostile sender, and it is quoted on cards.
     if (!is_fhir_id(read.id)) {
@@ -208,7 +208,7 @@ std::string Intake::State::add_resource(const Json& json, std::string_view input
 
 std::string Intake::State::add_bundle(const Json& bundle, std::string_view input) {
   std::vector<Warning> sink;
-  ReadContext context(terminology, std::string(input), 0, sink);
+  ReadContext context(terminology, input, 0, sink);
   const Json* entries = detail::array_member(bundle, "entry", "entry", context);
   for (auto& warning : sink) input_warnings.push_back({input_index, std::move(warning)});
   if (!entries) return {};

@@ -10,7 +10,12 @@ namespace fhir::detail {
 
 void ReadContext::warn(std::string_view field, std::string message) {
   if (muted) return;
-  warnings_.push_back({input_, entry_, resource_, std::string(field), std::move(message)});
+  std::string resource;
+  if (!resource_type_.empty()) {
+    resource.reserve(resource_type_.size() + 1 + resource_id_.size());
+    resource.append(resource_type_).append("/").append(resource_id_);
+  }
+  warnings_.push_back({std::string(input_), entry_, std::move(resource), std::string(field), std::move(message)});
 }
 
 std::string path(std::string_view parent, std::string_view child) {

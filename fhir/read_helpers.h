@@ -28,14 +28,19 @@ using Json = rapidjson::Value;
 // Where the resource being read came from, and where its warnings go.
 class ReadContext {
  public:
-  ReadContext(const Terminology& terminology, std::string input, std::size_t entry,
+  // `input` and the strings set_resource is given must outlive the context:
+  // it keeps views, and builds a warning's text only when one is issued.
+  ReadContext(const Terminology& terminology, std::string_view input, std::size_t entry,
               std::vector<Warning>& warnings)
-      : terminology_(terminology), input_(std::move(input)), entry_(entry), warnings_(warnings) {}
+      : terminology_(terminology), input_(input), entry_(entry), warnings_(warnings) {}
 
   const Terminology& terminology() const { return terminology_; }
-  const std::string& input() const { return input_; }
+  std::string_view input() const { return input_; }
   std::size_t entry() const { return entry_; }
-  void set_resource(std::string label) { resource_ = std::move(label); }
+  void set_resource(std::string_view type, std::string_view id) {
+    resource_type_ = type;
+    resource_id_ = id;
+  }
 
   void warn(std::string_view field, std::string message);
 
@@ -45,9 +50,10 @@ class ReadContext {
 
  private:
   const Terminology& terminology_;
-  std::string input_;
+  std::string_view input_;
   std::size_t entry_;
-  std::string resource_;
+  std::string_view resource_type_;
+  std::string_view resource_id_;
   std::vector<Warning>& warnings_;
 };
 
