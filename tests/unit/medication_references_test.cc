@@ -111,13 +111,6 @@ bool mentions(const std::vector<std::string>& texts, const std::string& part) {
   return false;
 }
 
-std::vector<std::string> card_uuids(const HttpResponse& response) {
-  std::vector<std::string> uuids;
-  const auto body = parse(response.body);
-  for (const auto& card : body["cards"].GetArray()) uuids.emplace_back(card["uuid"].GetString());
-  return uuids;
-}
-
 }  // namespace
 
 // ---- which ids --------------------------------------------------------------------

@@ -44,13 +44,6 @@ std::string axicel_body() {
   return builder.body();
 }
 
-std::vector<std::string> card_uuids(const HttpResponse& response) {
-  std::vector<std::string> uuids;
-  const auto body = parse(response.body);
-  for (const auto& card : body["cards"].GetArray()) uuids.emplace_back(card["uuid"].GetString());
-  return uuids;
-}
-
 // Runs `icans-cds audit` in this process; its stdout is returned.
 std::string run_audit_command(const std::string& database, const std::string& card, int& status) {
   std::vector<std::string> args{"audit", "--db", database, "--card", card};

@@ -247,6 +247,14 @@ inline rapidjson::Document parse(const std::string& text) {
   return document;
 }
 
+// The uuids of the cards in a hook response, in order.
+inline std::vector<std::string> card_uuids(const HttpResponse& response) {
+  std::vector<std::string> uuids;
+  const auto body = parse(response.body);
+  for (const auto& card : body["cards"].GetArray()) uuids.emplace_back(card["uuid"].GetString());
+  return uuids;
+}
+
 // A Service over a temporary database, with a fixed clock, a fake FHIR
 // server and the log lines kept for inspection.
 struct Harness {
