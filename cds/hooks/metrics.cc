@@ -118,4 +118,24 @@ std::string Metrics::render() const {
   return out.str();
 }
 
+std::string render_audit_store(const Store::WriteStats& stats) {
+  std::ostringstream out;
+  header(out, "icans_audit_commits_total", "counter",
+         "Audit store write transactions committed (each one fsync of the log).");
+  out << "icans_audit_commits_total " << stats.transactions << '\n';
+  header(out, "icans_audit_batches_total", "counter",
+         "Responses' and feedback requests' writes those commits carried (group commit).");
+  out << "icans_audit_batches_total " << stats.batches << '\n';
+  header(out, "icans_audit_batches_queued", "gauge", "Writes waiting for the commit under way.");
+  out << "icans_audit_batches_queued " << stats.queued << '\n';
+  header(out, "icans_audit_checkpoints_total", "counter",
+         "Write-ahead log checkpoints of the audit store done off the request path.");
+  out << "icans_audit_checkpoints_total " << stats.checkpoints << '\n';
+  // A failing checkpoint lets the log grow; worth an alert before the disk fills.
+  header(out, "icans_audit_checkpoint_failures_total", "counter",
+         "Write-ahead log checkpoints of the audit store that failed.");
+  out << "icans_audit_checkpoint_failures_total " << stats.checkpoint_failures << '\n';
+  return out.str();
+}
+
 }  // namespace icans

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <utility>
 
+#include "cds/hooks/store.h"
+
 namespace icans {
 
 inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -50,5 +52,11 @@ class Metrics {
 
 // A label value escaped for the text format (backslash, double quote, newline).
 std::string escape_label_value(std::string_view value);
+
+// The audit store's writes (group commit) and its checkpoints, read from the
+// store when /metrics is asked: icans_audit_commits_total,
+// icans_audit_batches_total, icans_audit_checkpoints_total,
+// icans_audit_checkpoint_failures_total, icans_audit_batches_queued.
+std::string render_audit_store(const Store::WriteStats& stats);
 
 }  // namespace icans

@@ -223,7 +223,7 @@ HttpResponse Service::route(const HttpRequest& request, Call& call) {
     if (method != "GET") return method_not_allowed("GET, OPTIONS", request.method, log);
     HttpResponse response;
     response.headers.emplace("Content-Type", std::string(kPrometheusContentType));
-    response.body = metrics_.render();
+    response.body = metrics_.render() + render_audit_store(store_.write_stats());
     return response;
   }
   const std::string prefix = std::string(kServicesPath) + "/";

@@ -79,3 +79,22 @@ TEST_CASE("GET /metrics serves the text format and counts requests by endpoint",
   CHECK(has_line(response.body, R"(icans_requests_total{service="unknown",status="404"} 1)"));
   CHECK(response.body.find("/no/such/path") == std::string::npos);
 }
+
+TEST_CASE("GET /metrics shows the audit store's commits and the writes they carried", "[service][metrics]") {
+  Harness harness;
+  const auto before = harness.handle(get("/metrics"));
+  CHECK(has_line(before.body, "# TYPE icans_audit_commits_total counter"));
+  CHECK(has_line(before.body, "# TYPE icans_audit_checkpoint_failures_total counter"));
+  CHECK(has_line(before.body, "icans_audit_batches_total 0"));
+  const ExampleChart chart("axicel-icans-grade3.json");
+  RequestBuilder builder;
+  builder.patient_id = chart.patient_id;
+  builder.prefetch = chart.full_prefetch();
+  const HttpResponse answered = harness.handle(post("/cds-services/icans-patient-view", builder.body()));
+  REQUIRE(answered.status == 200);
+  REQUIRE_FALSE(card_uuids(answered).empty());
+  const auto after = harness.handle(get("/metrics"));
+  CHECK(has_line(after.body, "icans_audit_batches_total 1"));
+  CHECK(has_line(after.body, "icans_audit_commits_total 1"));
+  CHECK(has_line(after.body, "icans_audit_batches_queued 0"));
+}
