@@ -129,8 +129,10 @@ std::string render_audit_store(const Store::WriteStats& stats) {
   header(out, "icans_audit_batches_queued", "gauge", "Writes waiting for the commit under way.");
   out << "icans_audit_batches_queued " << stats.queued << '\n';
   header(out, "icans_audit_checkpoints_total", "counter",
-         "Write-ahead log checkpoints of the audit store done off the request path.");
-  out << "icans_audit_checkpoints_total " << stats.checkpoints << '\n';
+         "Write-ahead log checkpoints of the audit store: by its own thread, or by a commit when "
+         "the log outgrew the thread.");
+  out << "icans_audit_checkpoints_total{by=\"thread\"} " << stats.checkpoints << '\n';
+  out << "icans_audit_checkpoints_total{by=\"commit\"} " << stats.commit_checkpoints << '\n';
   // A failing checkpoint lets the log grow; worth an alert before the disk fills.
   header(out, "icans_audit_checkpoint_failures_total", "counter",
          "Write-ahead log checkpoints of the audit store that failed.");

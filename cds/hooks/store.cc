@@ -582,7 +582,9 @@ Store::WriteStats Store::write_stats() const {
   stats.queued = impl_->queued.size();
   stats.committing = impl_->committing;
   if (impl_->checkpointer) {
-    stats.checkpoints = impl_->checkpointer->checkpoints();
+    stats.checkpoints = impl_->checkpointer->by_thread().checkpoints.load();
+    stats.checkpointed_frames = impl_->checkpointer->by_thread().frames.load();
+    stats.commit_checkpoints = impl_->checkpointer->by_commit().checkpoints.load();
     stats.checkpoint_failures = impl_->checkpointer->failures();
   }
   return stats;

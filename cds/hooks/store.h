@@ -80,7 +80,12 @@ class Store {
     std::uint64_t batches = 0;       // callers' batches they carried
     std::size_t queued = 0;          // now: batches waiting for a leader
     std::size_t committing = 0;      // now: batches the current leader is writing
-    std::uint64_t checkpoints = 0;   // write-ahead log checkpoints done off the request path
+    // Write-ahead log checkpoints, and the frames they copied into the
+    // database: off the request path, and by commits when the log outgrew
+    // the thread (wal_checkpointer.h).
+    std::uint64_t checkpoints = 0;
+    std::uint64_t checkpointed_frames = 0;
+    std::uint64_t commit_checkpoints = 0;
     std::uint64_t checkpoint_failures = 0;
   };
   WriteStats write_stats() const;

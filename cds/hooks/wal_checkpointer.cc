@@ -12,6 +12,14 @@ std::unique_ptr<WalCheckpointer> WalCheckpointer::start(sqlite3* writer, const s
     sqlite3_close_v2(own);
     return nullptr;
   }
+  // A connection opens the log only when it first reads: until then a
+  // checkpoint on it does nothing and says it succeeded.
+  if (sqlite3_exec(own, "PRAGMA synchronous=FULL; SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr,
+                   nullptr) != SQLITE_OK) {
+    error = sqlite3_errmsg(own);
+    sqlite3_close_v2(own);
+    return nullptr;
+  }
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer, own, checkpoint_pages));
   // Replaces SQLite's own autocheckpoint, which is a WAL hook too.
   sqlite3_wal_hook(writer, &WalCheckpointer::on_commit, checkpointer.get());
@@ -42,8 +50,7 @@ int WalCheckpointer::on_commit(void* self, sqlite3* writer, const char* database
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
   if (log_pages < checkpointer->checkpoint_pages_) return SQLITE_OK;
   if (log_pages >= 4 * checkpointer->checkpoint_pages_) {
-    const int result = sqlite3_wal_checkpoint_v2(writer, database, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    (result == SQLITE_OK ? checkpointer->checkpoints_ : checkpointer->failures_).fetch_add(1);
+    checkpointer->checkpoint(writer, database, checkpointer->by_commit_);
     return SQLITE_OK;
   }
   {
@@ -54,6 +61,26 @@ int WalCheckpointer::on_commit(void* self, sqlite3* writer, const char* database
   return SQLITE_OK;
 }
 
+// PASSIVE copies what no reader still needs and never waits for a lock; what
+// it leaves is copied next time. A failure costs only a longer log, which the
+// next commit past the threshold retries.
+void WalCheckpointer::checkpoint(sqlite3* connection, const char* database, Counts& counts) {
+  int log_frames = -1;
+  int copied_frames = -1;
+  const int result =
+      sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
+  // Busy: the other checkpointer (thread or commit) is running; it does the
+  // work. A log of -1 frames: the connection is not in WAL mode, nothing was
+  // done.
+  if (result == SQLITE_BUSY) return;
+  if (result != SQLITE_OK || log_frames < 0) {
+    failures_.fetch_add(1);
+    return;
+  }
+  counts.checkpoints.fetch_add(1);
+  counts.frames.fetch_add(static_cast<std::uint64_t>(copied_frames > 0 ? copied_frames : 0));
+}
+
 void WalCheckpointer::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
@@ -61,11 +88,7 @@ void WalCheckpointer::run() {
     if (stopping_) return;
     due_ = false;
     lock.unlock();
-    // PASSIVE copies what no reader still needs and never waits for a lock;
-    // what it leaves is copied next time. A failure costs only a longer
-    // log, which the next commit past the threshold retries.
-    const int result = sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    (result == SQLITE_OK ? checkpoints_ : failures_).fetch_add(1);
+    checkpoint(own_, nullptr, by_thread_);
     lock.lock();
   }
 }

@@ -38,12 +38,20 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
-  std::uint64_t checkpoints() const { return checkpoints_.load(); }
+  // Checkpoints done, and the log frames they copied into the database: by
+  // the thread, and by commits when the log outgrew it.
+  struct Counts {
+    std::atomic<std::uint64_t> checkpoints{0};
+    std::atomic<std::uint64_t> frames{0};
+  };
+  const Counts& by_thread() const { return by_thread_; }
+  const Counts& by_commit() const { return by_commit_; }
   std::uint64_t failures() const { return failures_.load(); }
 
  private:
   WalCheckpointer(sqlite3* writer, sqlite3* own, int checkpoint_pages);
   static int on_commit(void* self, sqlite3*, const char*, int log_pages);
+  void checkpoint(sqlite3* connection, const char* database, Counts& counts);
   void run();
 
   sqlite3* writer_;
@@ -53,7 +61,8 @@ class WalCheckpointer {
   std::condition_variable wake_;
   bool due_ = false;
   bool stopping_ = false;
-  std::atomic<std::uint64_t> checkpoints_{0};
+  Counts by_thread_;
+  Counts by_commit_;
   std::atomic<std::uint64_t> failures_{0};
   std::thread thread_;
 };
