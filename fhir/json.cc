@@ -318,7 +318,9 @@ TextScan scan_text(std::string_view text) {
 }
 
 // RapidJSON's recursive parser is the faster; it recurses once or twice per
-// level of nesting, which the prescan has bounded.
+// level of nesting, which FewUniqueMembers bounds as it parses (refusing the
+// level past the limit before the parser descends into it). Limits above
+// this take the iterative parser, after the prescan.
 constexpr std::size_t kRecursiveParseMaxDepth = 256;
 
 }  // namespace
