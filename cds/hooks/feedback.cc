@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "cds/hooks/json_member.h"
 #include "fhir/json.h"
 #include "fhir/time.h"
 
@@ -9,11 +10,6 @@ namespace icans {
 namespace {
 
 using Json = rapidjson::Value;
-
-const Json* member(const Json& object, const char* name) {
-  const auto found = object.FindMember(name);
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
 
 std::string text(const Json& string) { return {string.GetString(), string.GetStringLength()}; }
 

@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include "cds/hooks/http.h"
+#include "cds/hooks/json_member.h"
 #include "fhir/json.h"
 
 namespace icans {
@@ -28,12 +29,6 @@ std::string printable(std::string_view text) {
     out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
   }
   return out;
-}
-
-const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  auto found = object.FindMember(name);
-  return found == object.MemberEnd() ? nullptr : &found->value;
 }
 
 std::string string_member(const rapidjson::Value& object, const char* name) {

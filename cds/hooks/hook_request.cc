@@ -4,17 +4,13 @@
 #include <cctype>
 #include <set>
 
+#include "cds/hooks/json_member.h"
 #include "fhir/json.h"
 
 namespace icans {
 namespace {
 
 using Json = rapidjson::Value;
-
-const Json* member(const Json& object, const char* name) {
-  const auto found = object.FindMember(name);
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
 
 std::string view(const Json& string) { return {string.GetString(), string.GetStringLength()}; }
 

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "cds/hooks/json_member.h"
 #include "fhir/json.h"
 
 namespace icans {
@@ -40,11 +41,6 @@ constexpr int kMaxRsaBits = 16384;  // verifying with larger moduli only costs C
 
 // The private members of EC, RSA and symmetric ("oct") JWKs (RFC 7518 6).
 constexpr const char* kPrivateMembers[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
-
-const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
-  auto found = object.FindMember(name);
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
 
 std::optional<std::string> string_member(const rapidjson::Value& object, const char* name) {
   const auto* value = member(object, name);

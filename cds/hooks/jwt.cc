@@ -15,6 +15,7 @@
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
 
+#include "cds/hooks/json_member.h"
 #include "fhir/json.h"
 #include "fhir/time.h"
 
@@ -58,11 +59,6 @@ std::string parse_segment(std::string_view encoded, const char* what, rapidjson:
   if (!doc.IsObject()) return std::string(what) + " is not a JSON object";
   if (has_duplicate_member(doc)) return std::string(what) + " has a member name twice";
   return "";
-}
-
-const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
-  auto found = object.FindMember(name);
-  return found == object.MemberEnd() ? nullptr : &found->value;
 }
 
 // Latest NumericDate accepted: 9999-12-31T23:59:59Z. Bounding it keeps every

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "cds/hooks/json_member.h"
 #include "fhir/json.h"
 
 namespace icans {
@@ -25,12 +26,6 @@ constexpr std::size_t kMaxListedIds = 5;
 
 constexpr std::string_view kUnknownDrug =
     "the drug of the administrations and orders referring to them is unknown";
-
-const Json* member(const Json& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  const auto found = object.FindMember(name);
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
 
 std::string_view string_member(const Json& object, const char* name) {
   const Json* value = member(object, name);

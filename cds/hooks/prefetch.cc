@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "cds/hooks/json_member.h"
 #include "cds/scope.h"
 #include "fhir/intake.h"
 #include "fhir/json.h"
@@ -12,12 +13,6 @@ namespace {
 
 using Json = rapidjson::Value;
 using Clock = std::chrono::steady_clock;
-
-const Json* member(const Json& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  const auto found = object.FindMember(name);
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
 
 std::string_view view(const Json& string) { return {string.GetString(), string.GetStringLength()}; }
 

@@ -14,6 +14,8 @@ bool is_bundle(const Json& value) {
          std::string_view(type->value.GetString(), type->value.GetStringLength()) == "Bundle";
 }
 
+}  // namespace
+
 // Depth is bounded by the JSON parser's nesting limit, so the recursion is too.
 std::size_t count_resources(const Json& value) {
   if (!value.IsObject()) return 0;
@@ -28,8 +30,6 @@ std::size_t count_resources(const Json& value) {
   }
   return count;
 }
-
-}  // namespace
 
 std::size_t count_request_resources(const HookRequest& request) {
   std::size_t count = 0;

@@ -7,12 +7,17 @@
 #include <cstddef>
 #include <string>
 
+#include <rapidjson/document.h>
+
 #include "cds/hooks/hook_request.h"
 
 namespace icans {
 
-// Resources in the request's prefetch values and context.draftOrders: each
-// entry of a Bundle (and of Bundles nested in entries), each other resource 1.
+// Resources in one JSON value: each entry of a Bundle (and of Bundles nested
+// in entries), any other resource 1, anything else 0.
+std::size_t count_resources(const rapidjson::Value& value);
+
+// Resources in the request's prefetch values and context.draftOrders.
 std::size_t count_request_resources(const HookRequest& request);
 
 // Empty when the request holds at most `max_resources`; otherwise the

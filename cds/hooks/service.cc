@@ -295,13 +295,9 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
 
   // The chart, as replay would read it.
   fhir::Intake intake(terminology_);
-  std::size_t entries = 0;
-  for (const auto& input : data.inputs) {
-    if (!input.value->IsObject()) continue;
-    const auto entry = input.value->FindMember("entry");
-    if (entry != input.value->MemberEnd() && entry->value.IsArray()) entries += entry->value.Size();
-  }
-  intake.reserve(entries);
+  std::size_t resources = 0;
+  for (const auto& input : data.inputs) resources += count_resources(*input.value);
+  intake.reserve(resources);
   for (const auto& input : data.inputs) {
     if (auto error = intake.add_json_value(*input.value, input.name); !error.empty()) {
       return refuse(400, error, log);
