@@ -60,6 +60,10 @@ class Browser {
       }
     });
     child.stderr.on('data', (chunk) => { this.stderr += chunk.toString('utf8'); });
+    child.on('exit', () => {
+      for (const { reject } of this.pending.values()) reject(new Error('chromium exited'));
+      this.pending.clear();
+    });
   }
 
   static launch(userDataDir) {
@@ -67,11 +71,14 @@ class Browser {
       throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package (apt-get install chromium) ` +
                       'or set CHROMIUM to its path; this test does not skip');
     }
+    // detached: Chromium leads its own process group, so close() can reach
+    // the renderer and utility processes that outlive a killed browser process
+    // and would otherwise keep writing into the profile being removed.
     const child = spawn(CHROMIUM, [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       `--user-data-dir=${userDataDir}`, '--remote-debugging-pipe', '--window-size=1200,900', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
     return new Browser(child);
   }
 
@@ -110,8 +117,20 @@ class Browser {
     });
   }
 
-  close() {
-    this.child.kill('SIGKILL');
+  // Asks Chromium to quit, then kills whatever of its process group is left,
+  // and resolves once the browser process has exited.
+  async close() {
+    const exited = new Promise((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
+      else this.child.once('exit', resolve);
+    });
+    const quit = this.send('Browser.close').catch(() => {});
+    let timer;
+    const patience = new Promise((resolve) => { timer = setTimeout(resolve, 5000); });
+    await Promise.race([Promise.all([quit, exited]), patience]);
+    clearTimeout(timer);
+    try { process.kill(-this.child.pid, 'SIGKILL'); } catch { /* the group is already gone */ }
+    await exited;
   }
 }
 
@@ -161,9 +180,11 @@ before(() => {
   browser = Browser.launch(join(work, 'chromium-profile'));
 });
 
-after(() => {
-  browser?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+after(async () => {
+  await browser?.close();
+  // Retries cover a crashpad or utility process that flushes one last file
+  // into the profile while the group is being torn down.
+  if (work) rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 for (const example of EXAMPLES) {
