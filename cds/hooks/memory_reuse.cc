@@ -1,13 +1,13 @@
 #include "cds/hooks/memory_reuse.h"
 
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(ICANS_JEMALLOC)
 #include <malloc.h>
 #endif
 
 namespace icans {
 
 void keep_freed_memory_for_next_requests() {
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(ICANS_JEMALLOC)
   // Blocks up to 32 MiB (glibc's own upper bound for its adaptive threshold)
   // come from the heap and are reused; larger ones, from a request near the
   // body limit, still get a mapping of their own and go back when freed.
