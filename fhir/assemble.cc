@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <variant>
@@ -104,27 +106,51 @@ Winner pick_latest(const std::vector<ReadResource>& resources,
   return winner;
 }
 
+// Copies of one resource, in input order, grouped with a sort of positions.
+// Most resources come once: they are told apart by a hash of type and id,
+// and only positions whose hashes collide are compared by their text.
 std::vector<Winner> latest_versions(std::vector<ReadResource>& resources, std::size_t max_json_depth) {
-  // Copies of one resource side by side, each group in input order.
-  std::vector<std::size_t> order(resources.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&resources](std::size_t a, std::size_t b) {
-    return std::tie(resources[a].type, resources[a].id, a) <
-           std::tie(resources[b].type, resources[b].id, b);
+  struct Keyed {
+    std::uint64_t hash;
+    std::size_t index;
+  };
+  std::vector<Keyed> keyed(resources.size());
+  const std::hash<std::string_view> hash_text;
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    keyed[i] = {hash_text(resources[i].type) * 0x9E3779B97F4A7C15ull ^ hash_text(resources[i].id), i};
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    return std::tie(a.hash, a.index) < std::tie(b.hash, b.index);
   });
+  const auto same_resource = [&resources](std::size_t a, std::size_t b) {
+    return resources[a].type == resources[b].type && resources[a].id == resources[b].id;
+  };
   std::vector<Winner> winners;
+  winners.reserve(resources.size());
+  std::vector<std::size_t> colliding;
   std::vector<std::size_t> copies;
-  for (std::size_t first = 0; first < order.size();) {
+  for (std::size_t first = 0; first < keyed.size();) {
     std::size_t end = first + 1;
-    while (end < order.size() && resources[order[end]].type == resources[order[first]].type &&
-           resources[order[end]].id == resources[order[first]].id) {
-      ++end;
-    }
+    while (end < keyed.size() && keyed[end].hash == keyed[first].hash) ++end;
     if (end - first == 1) {
-      winners.push_back({order[first], {}});
-    } else {
-      copies.assign(order.begin() + static_cast<std::ptrdiff_t>(first),
-                    order.begin() + static_cast<std::ptrdiff_t>(end));
+      winners.push_back({keyed[first].index, {}});
+      first = end;
+      continue;
+    }
+    colliding.clear();
+    for (std::size_t k = first; k < end; ++k) colliding.push_back(keyed[k].index);
+    // In input order; each pass takes the first position left and its copies.
+    while (!colliding.empty()) {
+      copies.clear();
+      std::vector<std::size_t> others;
+      for (std::size_t index : colliding) {
+        (same_resource(index, colliding.front()) ? copies : others).push_back(index);
+      }
+      colliding = std::move(others);
+      if (copies.size() == 1) {
+        winners.push_back({copies.front(), {}});
+        continue;
+      }
       for (std::size_t index : copies) {
         ReadResource& copy = resources[index];
         if (copy.source) copy.content_hash = content_hash(*copy.source, max_json_depth);
@@ -299,8 +325,8 @@ void sort_by(std::vector<T>& items, Key key) {
   items = std::move(sorted);
 }
 
+// Observations are filed in order already (assemble).
 void sort_record(PatientRecord& record) {
-  sort_by(record.observations, [](const Observation& o) { return o.effective.earliest; });
   sort_by(record.administrations,
           [](const MedicationAdministration& a) { return a.start.earliest; });
   sort_by(record.medication_requests,
@@ -365,31 +391,63 @@ IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarn
 
   // Every winner's patient first, so that each record's observations can be
   // sized before filing: an Observation is a large struct, and a list grown
-  // one push at a time moves all of them again at every doubling.
-  std::vector<std::optional<std::string>> patients;
-  patients.reserve(winners.size());
-  std::map<std::string, std::size_t, std::less<>> observations_of;
+  // one push at a time moves all of them again at every doubling. A prefetch
+  // names one subject on every resource: a reference that resolved is not
+  // resolved again (one that failed is, so each resource gets its warning).
+  constexpr std::size_t kNoPatient = std::numeric_limits<std::size_t>::max();
+  std::vector<std::string> patient_ids;  // distinct, in order of first use
+  std::map<std::string, std::size_t, std::less<>> patient_index;
+  std::vector<std::size_t> observations_of;  // by patient
+  std::vector<std::size_t> patient_of;       // by winner
+  patient_of.reserve(winners.size());
+  std::string_view last_reference;
+  std::size_t last_patient = kNoPatient;
   for (const Winner& winner : winners) {
     ReadResource& read = resources[winner.index];
-    const bool medication = std::holds_alternative<MedicationCode>(read.resource);
-    patients.push_back(medication ? std::nullopt : patient_id(read, full_urls, read.warnings));
-    if (patients.back() && std::holds_alternative<Observation>(read.resource)) {
-      ++observations_of[*patients.back()];
+    std::size_t patient = kNoPatient;
+    if (std::holds_alternative<MedicationCode>(read.resource)) {
+      // filed nowhere: a Medication is read through the references to it
+    } else if (read.subject_reference && last_patient != kNoPatient &&
+               *read.subject_reference == last_reference) {
+      patient = last_patient;
+    } else if (auto id = patient_id(read, full_urls, read.warnings)) {
+      const auto [it, inserted] = patient_index.try_emplace(std::move(*id), patient_ids.size());
+      if (inserted) {
+        patient_ids.push_back(it->first);
+        observations_of.push_back(0);
+      }
+      patient = it->second;
+      if (read.subject_reference) {
+        last_reference = *read.subject_reference;
+        last_patient = patient;
+      }
+    }
+    patient_of.push_back(patient);
+    if (patient != kNoPatient && std::holds_alternative<Observation>(read.resource)) {
+      ++observations_of[patient];
     }
   }
 
+  std::vector<PatientRecord*> records(patient_ids.size(), nullptr);
+  // Observations are filed last, each patient's in time order: a prefetch
+  // sends them newest first (_sort=-date), and sorting them once filed would
+  // move every one of them a second time.
+  std::vector<std::vector<std::size_t>> observations_to_file(patient_ids.size());
   for (std::size_t k = 0; k < winners.size(); ++k) {
     Winner& winner = winners[k];
     ReadResource& read = resources[winner.index];
-    const auto& patient = patients[k];
-    if (!patient) {
+    const std::size_t patient = patient_of[k];
+    if (patient == kNoPatient) {
       leave_unfiled(read.input_index, winner.dedup_warnings);
       leave_unfiled(read.input_index, read.warnings);
       continue;
     }
-    PatientRecord& record = result.patients[*patient];
-    if (record.patient_id.empty()) record.observations.reserve(observations_of[*patient]);
-    record.patient_id = *patient;
+    if (!records[patient]) {
+      records[patient] = &result.patients[patient_ids[patient]];
+      records[patient]->patient_id = patient_ids[patient];
+      records[patient]->observations.reserve(observations_of[patient]);
+    }
+    PatientRecord& record = *records[patient];
     append(record.warnings, winner.dedup_warnings);
     if (never_counts(read.resource)) {
       ++record.dropped;  // its own warnings concern nothing that is used
@@ -401,7 +459,22 @@ IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarn
       resolve_medication(read, *r, medications, full_urls, terminology);
     }
     append(record.warnings, read.warnings);
-    file(read, *patient, record);
+    if (std::holds_alternative<Observation>(read.resource)) {
+      observations_to_file[patient].push_back(winner.index);
+    } else {
+      file(read, patient_ids[patient], record);
+    }
+  }
+  for (std::size_t patient = 0; patient < patient_ids.size(); ++patient) {
+    std::vector<std::size_t>& order = observations_to_file[patient];
+    const auto time_and_id = [&resources](std::size_t index) {
+      return std::forward_as_tuple(std::get<Observation>(resources[index].resource).effective.earliest,
+                                   resources[index].id);
+    };
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return time_and_id(a) < time_and_id(b);
+    });
+    for (const std::size_t index : order) file(resources[index], patient_ids[patient], *records[patient]);
   }
   for (auto& [id, record] : result.patients) {
     sort_record(record);

@@ -125,14 +125,13 @@ std::optional<std::string> Intake::State::read_subject(const Json& json, ReadCon
     context.warn(name, detail::type_mismatch("object", *subject) + "; resource not kept");
     return std::nullopt;
   }
-  const std::string field = detail::path(name, "reference");
   const Json* reference = detail::member(*subject, "reference");
   if (reference && reference->IsString()) return std::string(as_view(*reference));
   const std::string why = reference ? detail::type_mismatch("string", *reference)
                           : detail::member(*subject, "identifier")
                               ? "missing; an identifier alone cannot be matched to a patient"
                               : "missing";
-  context.warn(field, why + "; resource not kept");
+  context.warn(detail::path(name, "reference"), why + "; resource not kept");
   return std::nullopt;
 }
 

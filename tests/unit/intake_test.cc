@@ -166,6 +166,34 @@ TEST_CASE("a resource without a resolvable subject is warned about and not kept"
   CHECK(result.warnings.size() == 6);
 }
 
+TEST_CASE("subjects: each resource is filed by its own reference, and each bad one is warned about") {
+  // The intake resolves a subject once for a run of resources naming it; the
+  // runs here change at every entry, and the bad reference comes twice.
+  const auto result = read_json(bundle({
+      temperature("a", "Patient/p1"),
+      temperature("b", "Group/g1"),
+      temperature("c", "Group/g1", "2026-03-01T09:00:00Z"),
+      temperature("d", "Patient/p1", "2026-03-01T10:00:00Z"),
+      temperature("e", "https://ehr.example/fhir/Patient/p2"),
+      temperature("f", "Patient/p1", "2026-03-01T11:00:00Z"),
+      temperature("g", "Patient/p2", "2026-03-01T12:00:00Z"),
+  }));
+  REQUIRE(result.patients.size() == 2);
+  const auto& p1 = patient(result, "p1");
+  REQUIRE(p1.observations.size() == 3);
+  CHECK(p1.observations[0].id == "a");
+  CHECK(p1.observations[1].id == "d");
+  CHECK(p1.observations[2].id == "f");
+  const auto& p2 = patient(result, "p2");
+  REQUIRE(p2.observations.size() == 2);
+  CHECK(p2.observations[0].subject == "p2");
+  CHECK(p2.observations[1].subject == "p2");
+  REQUIRE(result.warnings.size() == 2);
+  CHECK(result.warnings[0].entry == 2);
+  CHECK(result.warnings[1].entry == 3);
+  CHECK(result.warnings[1].message == "'Group/g1' is a Group, not a Patient; resource not kept");
+}
+
 TEST_CASE("warnings go to the owning patient's record; input-level ones to the result") {
   const auto result = read_json(bundle({
       temperature("t1", "Patient/p1", "2026-02-30T08:00:00Z"),
@@ -323,6 +351,41 @@ TEST_CASE("versions: an entered-in-error version supersedes and removes the earl
   CHECK(record.observations.empty());
   CHECK(record.dropped == 1);
   CHECK(record.warnings.empty());
+}
+
+TEST_CASE("versions: copies are grouped by type and id, among many resources that come once") {
+  // Observation/x and Procedure/x are two resources; the copies of y and z
+  // are interleaved with resources that come once.
+  std::vector<std::string> entries;
+  for (int i = 0; i < 40; ++i) entries.push_back(temperature("once-" + std::to_string(i), "Patient/p1"));
+  entries.insert(entries.begin() + 3, temperature("y", "Patient/p1", "2026-03-01T08:00:00Z",
+                                                  R"( "meta": {"versionId": "2"},)"));
+  entries.insert(entries.begin() + 10, temperature("z", "Patient/p1", "2026-03-02T08:00:00Z",
+                                                   R"( "meta": {"versionId": "1"},)"));
+  entries.insert(entries.begin() + 20, temperature("y", "Patient/p1", "2026-03-03T08:00:00Z",
+                                                   R"( "meta": {"versionId": "1"},)"));
+  entries.insert(entries.begin() + 30, temperature("z", "Patient/p1", "2026-03-04T08:00:00Z",
+                                                   R"( "meta": {"versionId": "3"},)"));
+  entries.push_back(temperature("x", "Patient/p1", "2026-03-05T08:00:00Z"));
+  entries.push_back(R"({"resourceType": "Procedure", "id": "x", "status": "completed",
+      "code": {"text": "lumbar puncture"}, "subject": {"reference": "Patient/p1"},
+      "performedDateTime": "2026-03-05T09:00:00Z"})");
+  const auto result = read_json(bundle(entries));
+  INFO(describe(result.warnings));
+  const auto& record = patient(result, "p1");
+  CHECK(record.warnings.empty());
+  CHECK(record.observations.size() == 43);
+  CHECK(record.procedures.size() == 1);
+  const auto find = [&record](const std::string& id) {
+    return std::find_if(record.observations.begin(), record.observations.end(),
+                        [&id](const fhir::Observation& o) { return o.id == id; });
+  };
+  REQUIRE(find("y") != record.observations.end());
+  CHECK(find("y")->version.version_id == "2");
+  CHECK(fhir::format_instant(find("y")->effective.earliest) == "2026-03-01T08:00:00Z");
+  REQUIRE(find("z") != record.observations.end());
+  CHECK(find("z")->version.version_id == "3");
+  CHECK(find("x") != record.observations.end());
 }
 
 TEST_CASE("versions are resolved across inputs") {
