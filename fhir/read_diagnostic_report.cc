@@ -35,7 +35,7 @@ void read_diagnostic_report(const Json& json, ReadResource& out, ReadContext& co
   report.conclusion_codes = codeable_concept_array(json, "conclusionCode", context);
   for (std::size_t i = 0; i < report.conclusion_codes.size(); ++i) {
     const Concept finding =
-        resolve_concept(report.conclusion_codes[i], indexed("conclusionCode", i), context).meaning;
+        resolve_concept(report.conclusion_codes[i], FieldPath("conclusionCode", i), context).meaning;
     if (finding != Concept::unknown) report.findings.push_back(finding);
   }
   out.resource = std::move(report);

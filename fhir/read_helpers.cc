@@ -8,14 +8,29 @@
 
 namespace fhir::detail {
 
-void ReadContext::warn(std::string_view field, std::string message) {
+std::string FieldPath::text() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+void FieldPath::append_to(std::string& out) const {
+  if (parent_) {
+    parent_->append_to(out);
+    if (!out.empty()) out += '.';
+  }
+  out += name_;
+  if (index_ != kNoIndex) out.append("[").append(std::to_string(index_)).append("]");
+}
+
+void ReadContext::warn(const FieldPath& field, std::string message) {
   if (muted) return;
   std::string resource;
   if (!resource_type_.empty()) {
     resource.reserve(resource_type_.size() + 1 + resource_id_.size());
     resource.append(resource_type_).append("/").append(resource_id_);
   }
-  warnings_.push_back({std::string(input_), entry_, std::move(resource), std::string(field), std::move(message)});
+  warnings_.push_back({std::string(input_), entry_, std::move(resource), field.text(), std::move(message)});
 }
 
 std::string path(std::string_view parent, std::string_view child) {
@@ -48,63 +63,59 @@ const Json* member(const Json& object, std::string_view name) {
 
 namespace {
 
-// The path of member `name` of the field `parent`, joined only when a
-// warning names it: an intake reads thousands of fields, and almost none
-// warn, while most joined paths are too long for a string's inline buffer.
-struct MemberOf {
-  std::string_view parent;
-  std::string_view name;
-};
-
-std::string field_text(std::string_view field) { return std::string(field); }
-std::string field_text(const MemberOf& field) { return path(field.parent, field.name); }
-
-template <typename Field, typename IsType>
-const Json* typed_member(const Json& object, std::string_view name, const Field& field,
+template <typename IsType>
+const Json* typed_member(const Json& object, std::string_view name, const FieldPath& field,
                          ReadContext& context, const char* expected, IsType is_type) {
   const Json* value = member(object, name);
   if (!value) return nullptr;
   if (!is_type(*value)) {
-    context.warn(field_text(field), type_mismatch(expected, *value) + "; not read");
+    context.warn(field, type_mismatch(expected, *value) + "; not read");
     return nullptr;
   }
   return value;
 }
 
-// string_member(object, name, path(parent, name), context), without joining
-// the path unless it warns.
-std::optional<std::string> string_member_of(const Json& object, std::string_view name,
-                                            std::string_view parent, ReadContext& context) {
-  const Json* value = typed_member(object, name, MemberOf{parent, name}, context, "string",
-                                   [](const Json& v) { return v.IsString(); });
-  if (!value) return std::nullopt;
-  return std::string(value->GetString(), value->GetStringLength());
+std::string_view view_of(const Json& string) {
+  return {string.GetString(), string.GetStringLength()};
+}
+
+// string_view_member(object, name, parent.name, context).
+std::optional<std::string_view> string_member_of(const Json& object, std::string_view name,
+                                                 const FieldPath& parent, ReadContext& context) {
+  return string_view_member(object, name, FieldPath(parent, name), context);
 }
 
 }  // namespace
 
-const Json* object_member(const Json& object, std::string_view name, std::string_view field,
+const Json* object_member(const Json& object, std::string_view name, const FieldPath& field,
                           ReadContext& context) {
   return typed_member(object, name, field, context, "object",
                       [](const Json& v) { return v.IsObject(); });
 }
 
-const Json* array_member(const Json& object, std::string_view name, std::string_view field,
+const Json* array_member(const Json& object, std::string_view name, const FieldPath& field,
                          ReadContext& context) {
   return typed_member(object, name, field, context, "array",
                       [](const Json& v) { return v.IsArray(); });
 }
 
 std::optional<std::string> string_member(const Json& object, std::string_view name,
-                                         std::string_view field, ReadContext& context) {
+                                         const FieldPath& field, ReadContext& context) {
+  const auto value = string_view_member(object, name, field, context);
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
+std::optional<std::string_view> string_view_member(const Json& object, std::string_view name,
+                                                   const FieldPath& field, ReadContext& context) {
   const Json* value = typed_member(object, name, field, context, "string",
                                    [](const Json& v) { return v.IsString(); });
   if (!value) return std::nullopt;
-  return std::string(value->GetString(), value->GetStringLength());
+  return view_of(*value);
 }
 
 std::optional<double> number_member(const Json& object, std::string_view name,
-                                    std::string_view field, ReadContext& context) {
+                                    const FieldPath& field, ReadContext& context) {
   const Json* value = typed_member(object, name, field, context, "number",
                                    [](const Json& v) { return v.IsNumber(); });
   if (!value) return std::nullopt;
@@ -113,22 +124,12 @@ std::optional<double> number_member(const Json& object, std::string_view name,
 
 namespace {
 
-// The path of element `index` of the coding array of the field `parent`,
-// joined only when a warning names it.
-struct CodingAt {
-  std::string_view parent;
-  rapidjson::SizeType index;
-};
-
-std::string field_text(const CodingAt& at) { return path(at.parent, indexed("coding", at.index)); }
-
 // Codings are most of what an intake reads: their members are found in one
 // pass instead of a lookup each.
-template <typename Field>
-Coding read_coding_at(const Json& json, const Field& field, ReadContext& context) {
+Coding read_coding_at(const Json& json, const FieldPath& field, ReadContext& context) {
   Coding coding;
   if (!json.IsObject()) {
-    context.warn(field_text(field), type_mismatch("object", json) + "; not read");
+    context.warn(field, type_mismatch("object", json) + "; not read");
     return coding;
   }
   const Json* system = nullptr;
@@ -147,7 +148,7 @@ Coding read_coding_at(const Json& json, const Field& field, ReadContext& context
   const auto read = [&](const Json* value, std::string_view name, std::string& out) {
     if (!value) return;
     if (!value->IsString()) {
-      context.warn(path(field_text(field), name), type_mismatch("string", *value) + "; not read");
+      context.warn(FieldPath(field, name), type_mismatch("string", *value) + "; not read");
       return;
     }
     out.assign(value->GetString(), value->GetStringLength());
@@ -160,30 +161,29 @@ Coding read_coding_at(const Json& json, const Field& field, ReadContext& context
 
 }  // namespace
 
-Coding read_coding(const Json& json, std::string_view field, ReadContext& context) {
+Coding read_coding(const Json& json, const FieldPath& field, ReadContext& context) {
   return read_coding_at(json, field, context);
 }
 
-CodeableConcept read_codeable_concept(const Json& json, std::string_view field,
+CodeableConcept read_codeable_concept(const Json& json, const FieldPath& field,
                                       ReadContext& context) {
   CodeableConcept code;
   if (!json.IsObject()) {
     context.warn(field, type_mismatch("object", json) + "; not read");
     return code;
   }
-  if (const Json* codings = typed_member(json, "coding", MemberOf{field, "coding"}, context, "array",
-                                         [](const Json& v) { return v.IsArray(); })) {
+  if (const Json* codings = array_member(json, "coding", FieldPath(field, "coding"), context)) {
     code.codings.reserve(codings->Size());
     for (rapidjson::SizeType i = 0; i < codings->Size(); ++i) {
-      code.codings.push_back(read_coding_at((*codings)[i], CodingAt{field, i}, context));
+      code.codings.push_back(read_coding_at((*codings)[i], FieldPath(field, "coding", i), context));
     }
   }
-  code.text = string_member_of(json, "text", field, context).value_or("");
+  if (const auto text = string_member_of(json, "text", field, context)) code.text = *text;
   return code;
 }
 
 CodeableConcept codeable_concept_member(const Json& object, std::string_view name,
-                                        std::string_view field, ReadContext& context) {
+                                        const FieldPath& field, ReadContext& context) {
   const Json* value = member(object, name);
   if (!value) return {};
   return read_codeable_concept(*value, field, context);
@@ -195,7 +195,7 @@ std::vector<CodeableConcept> codeable_concept_array(const Json& object, std::str
   const Json* array = array_member(object, name, name, context);
   if (!array) return codes;
   for (rapidjson::SizeType i = 0; i < array->Size(); ++i) {
-    codes.push_back(read_codeable_concept((*array)[i], indexed(name, i), context));
+    codes.push_back(read_codeable_concept((*array)[i], FieldPath(name, i), context));
   }
   return codes;
 }
@@ -205,20 +205,18 @@ std::vector<std::string> note_texts(const Json& resource, ReadContext& context) 
   const Json* notes = array_member(resource, "note", "note", context);
   if (!notes) return texts;
   for (rapidjson::SizeType i = 0; i < notes->Size(); ++i) {
-    const std::string field = indexed("note", i);
+    const FieldPath field("note", i);
     const Json& note = (*notes)[i];
     if (!note.IsObject()) {
       context.warn(field, type_mismatch("object", note) + "; not read");
       continue;
     }
-    if (auto text = string_member(note, "text", path(field, "text"), context)) {
-      texts.push_back(std::move(*text));
-    }
+    if (const auto text = string_member_of(note, "text", field, context)) texts.emplace_back(*text);
   }
   return texts;
 }
 
-CodeMatch resolve_concept(const CodeableConcept& code, std::string_view field,
+CodeMatch resolve_concept(const CodeableConcept& code, const FieldPath& field,
                           ReadContext& context) {
   Resolution resolution = context.terminology().resolve(code);
   if (resolution.conflict.empty()) return resolution.match;
@@ -228,40 +226,58 @@ CodeMatch resolve_concept(const CodeableConcept& code, std::string_view field,
 
 namespace {
 
-std::optional<TimeRange> time_member(const Json& object, std::string_view name,
-                                     std::string_view field, ReadContext& context,
-                                     TimeParse (*parse)(std::string_view), const char* kind) {
-  const auto text = string_member(object, name, field, context);
-  if (!text) return std::nullopt;
-  TimeParse parsed = parse(*text);
+std::optional<TimeRange> time_value(const Json& value, const FieldPath& field,
+                                    ReadContext& context, TimeParse (*parse)(std::string_view),
+                                    const char* kind) {
+  if (!value.IsString()) {
+    context.warn(field, type_mismatch("string", value) + "; not read");
+    return std::nullopt;
+  }
+  const std::string_view text = view_of(value);
+  TimeParse parsed = parse(text);
   if (!parsed.range) {
-    context.warn(field, std::string("invalid ") + kind + " '" + *text + "': " + parsed.error);
+    context.warn(field, std::string("invalid ") + kind + " '" + std::string(text) + "': " +
+                            parsed.error);
   }
   return parsed.range;
 }
 
 }  // namespace
 
+std::optional<TimeRange> datetime_value(const Json& value, const FieldPath& field,
+                                        ReadContext& context) {
+  return time_value(value, field, context, parse_datetime, "dateTime");
+}
+
+std::optional<TimeRange> instant_value(const Json& value, const FieldPath& field,
+                                       ReadContext& context) {
+  return time_value(value, field, context, parse_instant, "instant");
+}
+
 std::optional<TimeRange> datetime_member(const Json& object, std::string_view name,
-                                         std::string_view field, ReadContext& context) {
-  return time_member(object, name, field, context, parse_datetime, "dateTime");
+                                         const FieldPath& field, ReadContext& context) {
+  const Json* value = member(object, name);
+  return value ? datetime_value(*value, field, context) : std::nullopt;
 }
 
 std::optional<TimeRange> instant_member(const Json& object, std::string_view name,
-                                        std::string_view field, ReadContext& context) {
-  return time_member(object, name, field, context, parse_instant, "instant");
+                                        const FieldPath& field, ReadContext& context) {
+  const Json* value = member(object, name);
+  return value ? instant_value(*value, field, context) : std::nullopt;
 }
 
-PeriodRead read_period(const Json& period, std::string_view field, ReadContext& context) {
+PeriodRead read_period(const Json& period, const FieldPath& field, ReadContext& context) {
   PeriodRead read;
   if (!period.IsObject()) {
     context.warn(field, type_mismatch("object", period) + "; not read");
     read.unusable = true;
     return read;
   }
-  read.start = datetime_member(period, "start", path(field, "start"), context);
-  read.end = datetime_member(period, "end", path(field, "end"), context);
-  read.unusable = (member(period, "start") && !read.start) || (member(period, "end") && !read.end);
+  const Json* start = member(period, "start");
+  const Json* end = member(period, "end");
+  if (start) read.start = datetime_value(*start, FieldPath(field, "start"), context);
+  if (end) read.end = datetime_value(*end, FieldPath(field, "end"), context);
+  read.unusable = (start && !read.start) || (end && !read.end);
   if (read.start && read.end && read.end->latest < read.start->earliest) {
     context.warn(field, "ends before it starts; not used");
     read.unusable = true;
@@ -275,66 +291,121 @@ PeriodRead read_period(const Json& period, std::string_view field, ReadContext& 
 
 ChoiceTime read_choice_time(const Json& resource, std::string_view prefix, bool allow_instant,
                             ReadContext& context) {
-  ChoiceTime choice;
-  const std::string date_time = std::string(prefix) + "DateTime";
-  const std::string period = std::string(prefix) + "Period";
-  const std::string instant = std::string(prefix) + "Instant";
-  if (member(resource, date_time)) {
-    choice.charted = true;
-    choice.time = datetime_member(resource, date_time, date_time, context);
-  } else if (const Json* value = member(resource, period)) {
-    choice.charted = true;
-    const PeriodRead read = read_period(*value, period, context);
-    if (!read.unusable) choice.time = read.start ? read.start : read.end;
-  } else if (allow_instant && member(resource, instant)) {
-    choice.charted = true;
-    choice.time = instant_member(resource, instant, instant, context);
-  } else {
-    // Timing, Age, Range, String: legitimate FHIR, but not a point we can place.
-    for (const char* other : {"Timing", "Age", "Range", "String"}) {
-      const std::string name = std::string(prefix) + other;
-      if (member(resource, name)) {
-        choice.charted = true;
-        context.warn(name, "is not read; only " + date_time + " and " + period + " are");
+  // Every form is found in one pass over the members, and a form's name is
+  // the member's own: nothing is joined unless a warning needs it. Timing,
+  // Age, Range and String are legitimate FHIR, but not a point we can place.
+  enum Form { date_time, period, instant, timing, age, range, string, kForms };
+  static constexpr std::string_view kSuffixes[kForms] = {"DateTime", "Period", "Instant", "Timing",
+                                                         "Age",      "Range",  "String"};
+  const Json* found[kForms] = {};
+  std::string_view names[kForms];
+  if (resource.IsObject()) {
+    for (auto it = resource.MemberBegin(); it != resource.MemberEnd(); ++it) {
+      const std::string_view name = view_of(it->name);
+      // The first byte turns away most members without a call to memcmp.
+      if (name.size() <= prefix.size() || (!prefix.empty() && name[0] != prefix[0]) ||
+          !name.starts_with(prefix)) {
+        continue;
       }
+      const std::string_view suffix = name.substr(prefix.size());
+      for (int form = 0; form < kForms; ++form) {
+        if (suffix == kSuffixes[form]) {
+          if (!found[form]) {
+            found[form] = &it->value;
+            names[form] = name;
+          }
+          break;
+        }
+      }
+    }
+  }
+  ChoiceTime choice;
+  if (found[date_time]) {
+    choice.charted = true;
+    choice.time = datetime_value(*found[date_time], names[date_time], context);
+  } else if (found[period]) {
+    choice.charted = true;
+    const PeriodRead read = read_period(*found[period], names[period], context);
+    if (!read.unusable) choice.time = read.start ? read.start : read.end;
+  } else if (allow_instant && found[instant]) {
+    choice.charted = true;
+    choice.time = instant_value(*found[instant], names[instant], context);
+  } else {
+    for (int form = timing; form < kForms; ++form) {
+      if (!found[form]) continue;
+      choice.charted = true;
+      const std::string stem(prefix);
+      context.warn(names[form],
+                   "is not read; only " + stem + "DateTime and " + stem + "Period are");
     }
   }
   return choice;
 }
 
-std::optional<std::string> read_status_code(const Json& resource, ReadContext& context) {
-  if (!member(resource, "status")) {
+std::optional<std::string_view> read_status_code(const Json& resource, ReadContext& context) {
+  const Json* status = member(resource, "status");
+  if (!status) {
     context.warn("status", "missing (FHIR requires it); status taken as unknown");
     return std::nullopt;
   }
-  return string_member(resource, "status", "status", context);
+  if (!status->IsString()) {
+    context.warn("status", type_mismatch("string", *status) + "; not read");
+    return std::nullopt;
+  }
+  return view_of(*status);
 }
 
-std::optional<ChartedQuantity> read_quantity(const Json& json, std::string_view field,
+std::optional<ChartedQuantity> read_quantity(const Json& json, const FieldPath& field,
                                              std::string_view site_unit, ReadContext& context) {
   if (!json.IsObject()) {
     context.warn(field, type_mismatch("object", json) + "; not read");
     return std::nullopt;
   }
-  const Json* value = member(json, "value");
+  // Every quantity of a chart is read here: its members are found in one
+  // pass, as a coding's are, instead of a lookup each.
+  const Json* value = nullptr;
+  const Json* comparator_json = nullptr;
+  const Json* system_json = nullptr;
+  const Json* code_json = nullptr;
+  const Json* unit_json = nullptr;
+  for (auto it = json.MemberBegin(); it != json.MemberEnd(); ++it) {
+    const std::string_view name = view_of(it->name);
+    const Json** slot = name == "value"        ? &value
+                        : name == "comparator" ? &comparator_json
+                        : name == "system"     ? &system_json
+                        : name == "code"       ? &code_json
+                        : name == "unit"       ? &unit_json
+                                               : nullptr;
+    if (slot && !*slot) *slot = &it->value;
+  }
   if (!value) {
-    context.warn(path(field, "value"), "missing; not read");
+    context.warn(FieldPath(field, "value"), "missing; not read");
     return std::nullopt;
   }
   if (!value->IsNumber()) {
-    context.warn(path(field, "value"), type_mismatch("number", *value) + "; not read");
+    context.warn(FieldPath(field, "value"), type_mismatch("number", *value) + "; not read");
     return std::nullopt;
   }
-  if (auto comparator = string_member_of(json, "comparator", field, context)) {
-    context.warn(path(field, "comparator"),
-                 "'" + *comparator + "' makes the value a bound, not a measurement; not read");
+  const auto string_of = [&](const Json* member_value,
+                             std::string_view name) -> std::optional<std::string_view> {
+    if (!member_value) return std::nullopt;
+    if (!member_value->IsString()) {
+      context.warn(FieldPath(field, name), type_mismatch("string", *member_value) + "; not read");
+      return std::nullopt;
+    }
+    return view_of(*member_value);
+  };
+  if (const auto comparator = string_of(comparator_json, "comparator")) {
+    context.warn(FieldPath(field, "comparator"),
+                 "'" + std::string(*comparator) +
+                     "' makes the value a bound, not a measurement; not read");
     return std::nullopt;
   }
   ChartedQuantity quantity;
   quantity.value = value->GetDouble();
-  const auto system = string_member_of(json, "system", field, context);
-  const auto code = string_member_of(json, "code", field, context);
-  const auto unit = string_member_of(json, "unit", field, context);
+  const auto system = string_of(system_json, "system");
+  const auto code = string_of(code_json, "code");
+  const auto unit = string_of(unit_json, "unit");
   const bool ucum_code = code && !code->empty() && (!system || *system == kUcum);
   if (ucum_code) {
     quantity.ucum = *code;
@@ -347,8 +418,9 @@ std::optional<ChartedQuantity> read_quantity(const Json& json, std::string_view 
     // that says otherwise is a contradiction, not a preference.
     const auto shown = unit ? ucum_from_display(*unit) : std::nullopt;
     if (shown && *shown != site_unit) {
-      context.warn(path(field, "unit"), "unit '" + *unit + "' contradicts the site map unit '" +
-                                            std::string(site_unit) + "'; not read");
+      context.warn(FieldPath(field, "unit"), "unit '" + std::string(*unit) +
+                                                 "' contradicts the site map unit '" +
+                                                 std::string(site_unit) + "'; not read");
       return std::nullopt;
     }
     quantity.ucum = site_unit;

@@ -25,6 +25,38 @@ namespace fhir::detail {
 
 using Json = rapidjson::Value;
 
+// A field's FHIRPath-like location ("component[2].valueQuantity"), made into
+// text only when a warning names it: an intake reads thousands of fields and
+// almost none warn, while most joined paths outgrow a string's inline buffer.
+// It keeps views of its name and of its parent, so it lives no longer than
+// the call it is made for: pass it, never keep it.
+class FieldPath {
+ public:
+  FieldPath(const char* name) : name_(name) {}
+  FieldPath(std::string_view name) : name_(name) {}
+  FieldPath(const std::string& name) : name_(name) {}
+  // name[index]
+  FieldPath(std::string_view name, std::size_t index) : name_(name), index_(index) {}
+  // parent.name (name alone under an empty parent), and parent.name[index].
+  FieldPath(const FieldPath& parent, std::string_view name) : parent_(&parent), name_(name) {}
+  FieldPath(const FieldPath& parent, std::string_view name, std::size_t index)
+      : parent_(&parent), name_(name), index_(index) {}
+  // A temporary parent would be gone before a warning reads it.
+  FieldPath(FieldPath&&, std::string_view) = delete;
+  FieldPath(FieldPath&&, std::string_view, std::size_t) = delete;
+
+  // As path() and indexed() would have joined it.
+  std::string text() const;
+
+ private:
+  static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
+  void append_to(std::string& out) const;
+
+  const FieldPath* parent_ = nullptr;
+  std::string_view name_;
+  std::size_t index_ = kNoIndex;
+};
+
 // Where the resource being read came from, and where its warnings go.
 class ReadContext {
  public:
@@ -42,7 +74,7 @@ class ReadContext {
     resource_id_ = id;
   }
 
-  void warn(std::string_view field, std::string message);
+  void warn(const FieldPath& field, std::string message);
 
   // Values of observations whose code nobody reads are kept as charted; their
   // problems would only bury the warnings that matter.
@@ -64,23 +96,26 @@ std::string indexed(std::string_view name, std::size_t index);
 // Members of a JSON object. Absent: nullptr, silently. Present with the wrong
 // JSON type: nullptr and a warning naming `field` and both types.
 const Json* member(const Json& object, std::string_view name);
-const Json* object_member(const Json& object, std::string_view name, std::string_view field,
+const Json* object_member(const Json& object, std::string_view name, const FieldPath& field,
                           ReadContext& context);
-const Json* array_member(const Json& object, std::string_view name, std::string_view field,
+const Json* array_member(const Json& object, std::string_view name, const FieldPath& field,
                          ReadContext& context);
 std::optional<std::string> string_member(const Json& object, std::string_view name,
-                                         std::string_view field, ReadContext& context);
+                                         const FieldPath& field, ReadContext& context);
+// As string_member, viewing the document's text instead of copying it.
+std::optional<std::string_view> string_view_member(const Json& object, std::string_view name,
+                                                   const FieldPath& field, ReadContext& context);
 std::optional<double> number_member(const Json& object, std::string_view name,
-                                    std::string_view field, ReadContext& context);
+                                    const FieldPath& field, ReadContext& context);
 
 // "expected string, found number".
 std::string type_mismatch(const char* expected, const Json& found);
 
-Coding read_coding(const Json& json, std::string_view field, ReadContext& context);
-CodeableConcept read_codeable_concept(const Json& json, std::string_view field,
+Coding read_coding(const Json& json, const FieldPath& field, ReadContext& context);
+CodeableConcept read_codeable_concept(const Json& json, const FieldPath& field,
                                       ReadContext& context);
 CodeableConcept codeable_concept_member(const Json& object, std::string_view name,
-                                        std::string_view field, ReadContext& context);
+                                        const FieldPath& field, ReadContext& context);
 std::vector<CodeableConcept> codeable_concept_array(const Json& object, std::string_view name,
                                                     ReadContext& context);
 std::vector<std::string> note_texts(const Json& resource, ReadContext& context);
@@ -88,22 +123,27 @@ std::vector<std::string> note_texts(const Json& resource, ReadContext& context);
 // The terminology's reading of a code. A conflict (codings meaning different
 // things) is warned about and yields no meaning: which coding is right is not
 // ours to guess.
-CodeMatch resolve_concept(const CodeableConcept& code, std::string_view field,
+CodeMatch resolve_concept(const CodeableConcept& code, const FieldPath& field,
                           ReadContext& context);
 
 // FHIR date/dateTime and instant members; an unparsable value is a warning
 // naming the field and the parse error.
 std::optional<TimeRange> datetime_member(const Json& object, std::string_view name,
-                                         std::string_view field, ReadContext& context);
+                                         const FieldPath& field, ReadContext& context);
 std::optional<TimeRange> instant_member(const Json& object, std::string_view name,
-                                        std::string_view field, ReadContext& context);
+                                        const FieldPath& field, ReadContext& context);
+// The same for a member already found.
+std::optional<TimeRange> datetime_value(const Json& value, const FieldPath& field,
+                                        ReadContext& context);
+std::optional<TimeRange> instant_value(const Json& value, const FieldPath& field,
+                                       ReadContext& context);
 
 struct PeriodRead {
   std::optional<TimeRange> start;
   std::optional<TimeRange> end;
   bool unusable = false;  // a boundary was charted but could not be read
 };
-PeriodRead read_period(const Json& period, std::string_view field, ReadContext& context);
+PeriodRead read_period(const Json& period, const FieldPath& field, ReadContext& context);
 
 // A choice-type time ("effective", "performed", "occurrence"): [x]DateTime,
 // [x]Period (its start, else its end) and, when allowed, [x]Instant.
@@ -122,7 +162,7 @@ struct StatusCode {
   Status status;
 };
 
-std::optional<std::string> read_status_code(const Json& resource, ReadContext& context);
+std::optional<std::string_view> read_status_code(const Json& resource, ReadContext& context);
 
 template <typename Status, std::size_t N>
 Status read_status(const Json& resource, const StatusCode<Status> (&table)[N], Status unknown,
@@ -132,21 +172,24 @@ Status read_status(const Json& resource, const StatusCode<Status> (&table)[N], S
   for (const auto& entry : table) {
     if (entry.code == *code) return entry.status;
   }
-  context.warn("status", "unknown status code '" + *code + "'; status taken as unknown");
+  context.warn("status",
+               "unknown status code '" + std::string(*code) + "'; status taken as unknown");
   return unknown;
 }
 
 // A Quantity as charted: its UCUM unit when one can be named without guessing.
+// The units view the document, a site map or the unit tables: a quantity
+// lives no longer than the resource it was read from.
 struct ChartedQuantity {
   double value = 0;
-  std::string ucum;          // empty when the unit is not a UCUM code we can name
-  std::string charted_unit;  // the code or printable unit as sent, for messages
+  std::string_view ucum;          // empty when the unit is not a UCUM code we can name
+  std::string_view charted_unit;  // the code or printable unit as sent, for messages
 };
 
 // `site_unit` (from a site terminology map) applies when the Quantity carries
 // no unit code. A comparator ("<5") makes the number a bound, not a value:
 // warned and not read.
-std::optional<ChartedQuantity> read_quantity(const Json& json, std::string_view field,
+std::optional<ChartedQuantity> read_quantity(const Json& json, const FieldPath& field,
                                              std::string_view site_unit, ReadContext& context);
 
 // "%g" without trailing noise: 45, 38.5, 0.25.
@@ -211,6 +254,6 @@ void read_procedure(const Json& json, ReadResource& out, ReadContext& context);
 
 // Dose canonicalisation shared by administrations and requests: mass in mg,
 // dose per weight in mg/kg, U as U, anything else as charted.
-std::optional<Dose> read_dose(const Json& quantity, std::string_view field, ReadContext& context);
+std::optional<Dose> read_dose(const Json& quantity, const FieldPath& field, ReadContext& context);
 
 }  // namespace fhir::detail

@@ -43,7 +43,7 @@ constexpr PeriodUnit kPeriodUnits[] = {
     {"wk", 24 * 7},    {"mo", 24 * 30.4375}, {"a", 24 * 365.25},
 };
 
-std::optional<Dose> read_rate(const Json& quantity, std::string_view field, ReadContext& context) {
+std::optional<Dose> read_rate(const Json& quantity, const FieldPath& field, ReadContext& context) {
   const auto charted = read_quantity(quantity, field, "", context);
   if (!charted) return std::nullopt;
   for (std::string_view target : kRateUnits) {
@@ -51,7 +51,7 @@ std::optional<Dose> read_rate(const Json& quantity, std::string_view field, Read
     const Conversion converted = convert_unit(charted->value, charted->ucum, target);
     if (converted.value) return Dose{*converted.value, std::string(target)};
   }
-  context.warn(field, "unit '" + charted->charted_unit +
+  context.warn(field, "unit '" + std::string(charted->charted_unit) +
                           "' is not a dose rate this service converts; rate not read");
   return std::nullopt;
 }
@@ -74,13 +74,13 @@ const Json* find_contained(const Json& resource, std::string_view id, ReadContex
 
 void read_medication_reference(const Json& resource, const Json& reference, MedicationChoice& choice,
                                ReadContext& context) {
-  constexpr std::string_view field = "medicationReference";
+  const FieldPath field("medicationReference");
   if (!reference.IsObject()) {
     context.warn(field, type_mismatch("object", reference) + "; drug unknown");
     return;
   }
-  const auto target = string_member(reference, "reference", path(field, "reference"), context);
-  const auto display = string_member(reference, "display", path(field, "display"), context);
+  const auto target = string_member(reference, "reference", FieldPath(field, "reference"), context);
+  const auto display = string_member(reference, "display", FieldPath(field, "display"), context);
   if (!target) {
     // Display-only references name the drug in words; the terminology matches
     // such names (flagged as by name) like a CodeableConcept's text.
@@ -98,7 +98,7 @@ void read_medication_reference(const Json& resource, const Json& reference, Medi
   }
   const Json* medication = find_contained(resource, std::string_view(*target).substr(1), context);
   if (!medication) {
-    context.warn(path(field, "reference"),
+    context.warn(FieldPath(field, "reference"),
                  "'" + *target + "' matches no contained Medication; drug unknown");
     if (display) choice.code.text = *display;
     return;
@@ -107,41 +107,44 @@ void read_medication_reference(const Json& resource, const Json& reference, Medi
                                         context);
 }
 
-double period_hours(const Json& repeat, std::string_view field, double period, ReadContext& context) {
-  const auto unit = string_member(repeat, "periodUnit", path(field, "periodUnit"), context);
+double period_hours(const Json& repeat, const FieldPath& field, double period,
+                    ReadContext& context) {
+  const FieldPath unit_field(field, "periodUnit");
+  const auto unit = string_view_member(repeat, "periodUnit", unit_field, context);
   if (!unit) {
-    context.warn(path(field, "periodUnit"), "missing; period not read");
+    context.warn(unit_field, "missing; period not read");
     return 0;
   }
   for (const auto& known : kPeriodUnits) {
     if (known.code == *unit) return period * known.hours;
   }
-  context.warn(path(field, "periodUnit"), "unknown unit of time '" + *unit + "'; period not read");
+  context.warn(unit_field, "unknown unit of time '" + std::string(*unit) + "'; period not read");
   return 0;
 }
 
-Timing read_timing(const Json& dosage, std::string_view field, ReadContext& context) {
+Timing read_timing(const Json& dosage, const FieldPath& field, ReadContext& context) {
   Timing timing;
-  const Json* json = object_member(dosage, "timing", path(field, "timing"), context);
-  if (json) {
-    const std::string timing_field = path(field, "timing");
-    if (const Json* repeat = object_member(*json, "repeat", path(timing_field, "repeat"), context)) {
-      const std::string repeat_field = path(timing_field, "repeat");
-      timing.frequency =
-          number_member(*repeat, "frequency", path(repeat_field, "frequency"), context).value_or(0);
-      if (auto period = number_member(*repeat, "period", path(repeat_field, "period"), context)) {
+  const FieldPath timing_field(field, "timing");
+  if (const Json* json = object_member(dosage, "timing", timing_field, context)) {
+    const FieldPath repeat_field(timing_field, "repeat");
+    if (const Json* repeat = object_member(*json, "repeat", repeat_field, context)) {
+      timing.frequency = number_member(*repeat, "frequency", FieldPath(repeat_field, "frequency"),
+                                       context)
+                             .value_or(0);
+      if (auto period =
+              number_member(*repeat, "period", FieldPath(repeat_field, "period"), context)) {
         timing.period_hours = period_hours(*repeat, repeat_field, *period, context);
       }
     }
     const CodeableConcept code =
-        codeable_concept_member(*json, "code", path(timing_field, "code"), context);
+        codeable_concept_member(*json, "code", FieldPath(timing_field, "code"), context);
     timing.text = code.text;
     for (const auto& coding : code.codings) {
       if (timing.text.empty()) timing.text = coding.display.empty() ? coding.code : coding.display;
     }
   }
   if (timing.text.empty()) {
-    timing.text = string_member(dosage, "text", path(field, "text"), context).value_or("");
+    timing.text = string_member(dosage, "text", FieldPath(field, "text"), context).value_or("");
   }
   return timing;
 }
@@ -153,26 +156,26 @@ void read_request_dosage(const Json& json, MedicationRequest& request, ReadConte
     context.warn("dosageInstruction", "has " + std::to_string(dosages->Size()) +
                                           " entries; only the first is read");
   }
-  const std::string field = "dosageInstruction[0]";
+  const FieldPath field("dosageInstruction", 0);
   const Json& dosage = (*dosages)[0];
   if (!dosage.IsObject()) {
     context.warn(field, type_mismatch("object", dosage) + "; not read");
     return;
   }
-  request.route = codeable_concept_member(dosage, "route", path(field, "route"), context);
+  request.route = codeable_concept_member(dosage, "route", FieldPath(field, "route"), context);
   request.timing = read_timing(dosage, field, context);
-  const Json* rates = array_member(dosage, "doseAndRate", path(field, "doseAndRate"), context);
+  const Json* rates = array_member(dosage, "doseAndRate", FieldPath(field, "doseAndRate"), context);
   if (!rates || rates->Empty()) return;
-  const std::string rate_field = path(field, "doseAndRate[0]");
+  const FieldPath rate_field(field, "doseAndRate", 0);
   const Json& first = (*rates)[0];
   if (!first.IsObject()) {
     context.warn(rate_field, type_mismatch("object", first) + "; not read");
     return;
   }
   if (const Json* dose = member(first, "doseQuantity")) {
-    request.dose = read_dose(*dose, path(rate_field, "doseQuantity"), context);
+    request.dose = read_dose(*dose, FieldPath(rate_field, "doseQuantity"), context);
   } else if (member(first, "doseRange")) {
-    context.warn(path(rate_field, "doseRange"), "is not read; only doseQuantity is");
+    context.warn(FieldPath(rate_field, "doseRange"), "is not read; only doseQuantity is");
   }
 }
 
@@ -243,7 +246,7 @@ namespace {
 
 // A negative or infinite dose (a sign typo, 1e308 g) would silently shrink
 // or swamp the cumulative steroid totals the cards show.
-std::optional<Dose> possible_dose(Dose dose, std::string_view field, ReadContext& context) {
+std::optional<Dose> possible_dose(Dose dose, const FieldPath& field, ReadContext& context) {
   if (!std::isfinite(dose.value) || dose.value < 0) {
     context.warn(field, "dose " + format_number(dose.value) + " " + dose.unit +
                             " is not a possible dose; not read");
@@ -254,7 +257,7 @@ std::optional<Dose> possible_dose(Dose dose, std::string_view field, ReadContext
 
 }  // namespace
 
-std::optional<Dose> read_dose(const Json& quantity, std::string_view field, ReadContext& context) {
+std::optional<Dose> read_dose(const Json& quantity, const FieldPath& field, ReadContext& context) {
   const auto charted = read_quantity(quantity, field, "", context);
   if (!charted) return std::nullopt;
   if (charted->ucum.empty()) {
@@ -262,15 +265,15 @@ std::optional<Dose> read_dose(const Json& quantity, std::string_view field, Read
       context.warn(field, "no unit charted; dose not read");
       return std::nullopt;
     }
-    context.warn(field, "unit '" + charted->charted_unit +
+    context.warn(field, "unit '" + std::string(charted->charted_unit) +
                             "' is not a UCUM unit this service knows; kept as charted");
-    return possible_dose(Dose{charted->value, charted->charted_unit}, field, context);
+    return possible_dose(Dose{charted->value, std::string(charted->charted_unit)}, field, context);
   }
   for (std::string_view target : {"mg", "mg/kg", "U"}) {
     const Conversion converted = convert_unit(charted->value, charted->ucum, target);
     if (converted.value) return possible_dose(Dose{*converted.value, std::string(target)}, field, context);
   }
-  return possible_dose(Dose{charted->value, charted->ucum}, field, context);
+  return possible_dose(Dose{charted->value, std::string(charted->ucum)}, field, context);
 }
 
 void read_medication(const Json& json, ReadResource& out, ReadContext& context) {

@@ -34,7 +34,7 @@ std::string described(Concept meaning) {
 // Values outside what a living patient can have are charting errors (a
 // temperature in the wrong field, a typo); grading them would be worse than
 // not grading.
-bool plausible(const Value& value, Concept meaning, std::string_view field, ReadContext& context) {
+bool plausible(const Value& value, Concept meaning, const FieldPath& field, ReadContext& context) {
   const ConceptInfo& info = concept_info(meaning);
   if (info.plausible_min == 0 && info.plausible_max == 0) return true;
   if (value.number >= info.plausible_min && value.number <= info.plausible_max) return true;
@@ -43,23 +43,26 @@ bool plausible(const Value& value, Concept meaning, std::string_view field, Read
   return false;
 }
 
-Value as_charted(const ChartedQuantity& quantity) {
+Value as_charted(const ChartedQuantity& quantity, std::string_view unit) {
   Value value;
   value.kind = Value::Kind::quantity;
   value.number = quantity.value;
-  value.unit = quantity.ucum.empty() ? quantity.charted_unit : quantity.ucum;
+  value.unit = unit;
   return value;
+}
+
+Value as_charted(const ChartedQuantity& quantity) {
+  return as_charted(quantity, quantity.ucum.empty() ? quantity.charted_unit : quantity.ucum);
 }
 
 // Converts a charted quantity into the concept's canonical unit; anything that
 // cannot be converted without guessing is a warning and no value.
-Value canonical_value(const ChartedQuantity& quantity, Concept meaning, std::string_view field,
+Value canonical_value(const ChartedQuantity& quantity, Concept meaning, const FieldPath& field,
                       ReadContext& context) {
   const ConceptInfo& info = concept_info(meaning);
-  const std::string canonical(info.unit);
+  const std::string_view canonical = info.unit;
   if (meaning == Concept::unknown || canonical.empty()) return as_charted(quantity);
-  Value value = as_charted(quantity);
-  value.unit = canonical;
+  Value value = as_charted(quantity, canonical);
   if (is_annotation(canonical)) {
     // A score or ratio has no physical unit: none charted, "1" and the
     // annotation itself all mean the same number.
@@ -69,22 +72,22 @@ Value canonical_value(const ChartedQuantity& quantity, Concept meaning, std::str
       if (info.kind != ConceptKind::measurement) return value;
       return plausible(value, meaning, field, context) ? value : Value{};
     }
-    context.warn(field, "unit '" + quantity.charted_unit + "' is not a unit of " +
-                            described(meaning) + " (" + canonical + "); not read");
+    context.warn(field, "unit '" + std::string(quantity.charted_unit) + "' is not a unit of " +
+                            described(meaning) + " (" + std::string(canonical) + "); not read");
     return {};
   }
   if (quantity.ucum.empty() || !is_known_unit(quantity.ucum)) {
     context.warn(field, quantity.charted_unit.empty()
                             ? "no unit charted for " + described(meaning) + "; not read"
-                            : "unknown unit '" + quantity.charted_unit + "' for " +
+                            : "unknown unit '" + std::string(quantity.charted_unit) + "' for " +
                                   described(meaning) + "; not read");
     return {};
   }
   const Conversion converted =
       convert_unit(quantity.value, quantity.ucum, canonical, info.molar_mass, info.valence);
   if (!converted.value) {
-    context.warn(field, "unit '" + quantity.ucum + "' for " + described(meaning) + ": " +
-                            converted.error + "; not read");
+    context.warn(field, "unit '" + std::string(quantity.ucum) + "' for " + described(meaning) +
+                            ": " + converted.error + "; not read");
     return {};
   }
   value.number = canonical == "Cel" ? round_to_tenth(*converted.value) : *converted.value;
@@ -92,7 +95,7 @@ Value canonical_value(const ChartedQuantity& quantity, Concept meaning, std::str
   return value;
 }
 
-Value integer_value(const Json& json, const CodeMatch& match, std::string_view field,
+Value integer_value(const Json& json, const CodeMatch& match, const FieldPath& field,
                     ReadContext& context) {
   if (!json.IsInt64()) {
     context.warn(field, type_mismatch("integer", json) + "; not read");
@@ -118,7 +121,7 @@ Value integer_value(const Json& json, const CodeMatch& match, std::string_view f
   return value;
 }
 
-Value coded_value(const Json& json, std::string_view field, ReadContext& context) {
+Value coded_value(const Json& json, const FieldPath& field, ReadContext& context) {
   Value value;
   value.kind = Value::Kind::coded;
   value.coded = read_codeable_concept(json, field, context);
@@ -127,7 +130,7 @@ Value coded_value(const Json& json, std::string_view field, ReadContext& context
 }
 
 Value read_one_value(const Json& json, std::string_view name, const CodeMatch& match,
-                     std::string_view field, ReadContext& context) {
+                     const FieldPath& field, ReadContext& context) {
   Value value;
   if (name == "valueQuantity") {
     const auto quantity = read_quantity(json, field, match.unit, context);
@@ -163,7 +166,7 @@ bool is_value_choice(std::string_view name) {
 }
 
 // value[x] of an observation or a component (`parent` names the component).
-Value read_value(const Json& object, std::string_view parent, const CodeMatch& match,
+Value read_value(const Json& object, const FieldPath& parent, const CodeMatch& match,
                  ReadContext& context) {
   const bool was_muted = context.muted;
   context.muted = was_muted || match.meaning == Concept::unknown;
@@ -180,7 +183,6 @@ Value read_value(const Json& object, std::string_view parent, const CodeMatch& m
     chosen = &it->value;
     chosen_name = name;
   }
-  Value value;
   if (several) {
     std::string names;  // listed only for the warning
     for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
@@ -189,10 +191,13 @@ Value read_value(const Json& object, std::string_view parent, const CodeMatch& m
       names += names.empty() ? "" : ", ";
       names += name;
     }
-    context.warn(path(parent, "value[x]"), "more than one value[x] (" + names + "); none read");
-  } else if (chosen) {
-    value = read_one_value(*chosen, chosen_name, match, path(parent, chosen_name), context);
+    context.warn(FieldPath(parent, "value[x]"),
+                 "more than one value[x] (" + names + "); none read");
   }
+  // Built in place: a Value is large, and one is read for nearly every resource.
+  Value value = chosen && !several ? read_one_value(*chosen, chosen_name, match,
+                                                    FieldPath(parent, chosen_name), context)
+                                   : Value{};
   context.muted = was_muted;
   return value;
 }
@@ -201,15 +206,16 @@ void read_components(const Json& json, Observation& observation, ReadContext& co
   const Json* components = array_member(json, "component", "component", context);
   if (!components) return;
   for (rapidjson::SizeType i = 0; i < components->Size(); ++i) {
-    const std::string field = indexed("component", i);
+    const FieldPath field("component", i);
     const Json& element = (*components)[i];
     if (!element.IsObject()) {
       context.warn(field, type_mismatch("object", element) + "; not read");
       continue;
     }
     ObservationComponent component;
-    component.code = codeable_concept_member(element, "code", path(field, "code"), context);
-    const CodeMatch match = resolve_concept(component.code, path(field, "code"), context);
+    const FieldPath code_field(field, "code");
+    component.code = codeable_concept_member(element, "code", code_field, context);
+    const CodeMatch match = resolve_concept(component.code, code_field, context);
     component.meaning = match.meaning;
     component.value = read_value(element, field, match, context);
     if (component.meaning == Concept::attribution && component.value.kind == Value::Kind::coded) {
@@ -232,8 +238,8 @@ bool read_time(const Json& json, Observation& observation, ReadContext& context)
     context.warn("effective[x]", "no usable time; observation not used");
     return false;
   }
-  if (member(json, "issued")) {
-    if (auto issued = instant_member(json, "issued", "issued", context)) {
+  if (const Json* issued_json = member(json, "issued")) {
+    if (auto issued = instant_value(*issued_json, "issued", context)) {
       observation.effective = *issued;
       observation.effective_from_issued = true;
       return true;
@@ -252,8 +258,11 @@ void read_observation(const Json& json, ReadResource& out, ReadContext& context)
       observation.status == ObservationStatus::cancelled) {
     return;  // never counts; kept only so that it supersedes earlier versions
   }
-  if (!member(json, "code")) context.warn("code", "missing (FHIR requires it)");
-  observation.code = codeable_concept_member(json, "code", "code", context);
+  if (const Json* code = member(json, "code")) {
+    observation.code = read_codeable_concept(*code, "code", context);
+  } else {
+    context.warn("code", "missing (FHIR requires it)");
+  }
   const CodeMatch match = resolve_concept(observation.code, "code", context);
   observation.meaning = match.meaning;
   if (!read_time(json, observation, context)) {

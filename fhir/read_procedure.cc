@@ -30,7 +30,7 @@ void find_product(const Json& json, Procedure& procedure, ReadContext& context) 
   consider_product(procedure.meaning, procedure);
   const auto used_codes = codeable_concept_array(json, "usedCode", context);
   for (std::size_t i = 0; i < used_codes.size(); ++i) {
-    consider_product(resolve_concept(used_codes[i], indexed("usedCode", i), context).meaning,
+    consider_product(resolve_concept(used_codes[i], FieldPath("usedCode", i), context).meaning,
                      procedure);
   }
   // Infusions are often charted as text only ("Yescarta infusion").

@@ -236,9 +236,85 @@ class Parser {
   TimeParse failure_;
 };
 
+// Nearly every charted time is a complete dateTime, "YYYY-MM-DDThh:mm:ss",
+// a fraction or not, then Z or an offset: those are read here in one
+// straight pass. Anything else, and anything out of range, is left to the
+// general parser (nullopt), which also words the error.
+std::optional<TimeRange> parse_complete_datetime(std::string_view text) {
+  if (text.size() < 20) return std::nullopt;
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  const auto number = [&](std::size_t at, std::size_t count, int& value) {
+    value = 0;
+    for (std::size_t i = at; i < at + count; ++i) {
+      if (!is_digit(text[i])) return false;
+      value = value * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!number(0, 4, year) || text[4] != '-' || !number(5, 2, month) || text[7] != '-' ||
+      !number(8, 2, day) || text[10] != 'T' || !number(11, 2, hour) || text[13] != ':' ||
+      !number(14, 2, minute) || text[16] != ':' || !number(17, 2, second)) {
+    return std::nullopt;
+  }
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+      hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  Instant millis = 0;
+  TimePrecision precision = TimePrecision::second;
+  if (text[pos] == '.') {
+    const std::size_t start = ++pos;
+    while (pos < text.size() && is_digit(text[pos])) {
+      if (pos - start < 3) millis = millis * 10 + (text[pos] - '0');
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+    for (std::size_t n = pos - start; n < 3; ++n) millis *= 10;
+    precision = TimePrecision::millisecond;
+  }
+  if (second == 60) {  // a leap second: the last millisecond of its minute
+    second = 59;
+    millis = kMillisPerSecond - 1;
+  }
+  if (pos == text.size()) return std::nullopt;
+  Instant offset = 0;
+  if (text[pos] == 'Z') {
+    ++pos;
+  } else if (text[pos] == '+' || text[pos] == '-') {
+    const bool east = text[pos] == '+';
+    int offset_hours = 0, offset_minutes = 0;
+    if (text.size() - pos < 6 || !number(pos + 1, 2, offset_hours) || text[pos + 3] != ':' ||
+        !number(pos + 4, 2, offset_minutes)) {
+      return std::nullopt;
+    }
+    pos += 6;
+    const int total = offset_hours * 60 + offset_minutes;
+    if (offset_minutes > 59 || (east && total > 14 * 60) || (!east && total > 12 * 60)) {
+      return std::nullopt;
+    }
+    offset = (east ? 1 : -1) * total * kMillisPerMinute;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != text.size()) return std::nullopt;
+  const Instant local = days_from_civil(year, month, day) * kMillisPerDay + hour * kMillisPerHour +
+                        minute * kMillisPerMinute + second * kMillisPerSecond + millis;
+  const Instant t = local - offset;
+  return TimeRange{t, t, precision};
+}
+
 }  // namespace
 
-TimeParse parse_datetime(std::string_view text) { return Parser(text).parse(); }
+namespace detail {
+TimeParse parse_datetime_general(std::string_view text) { return Parser(text).parse(); }
+}  // namespace detail
+
+TimeParse parse_datetime(std::string_view text) {
+  if (auto range = parse_complete_datetime(text)) return {range, {}};
+  return detail::parse_datetime_general(text);
+}
 
 TimeParse parse_instant(std::string_view text) {
   TimeParse parsed = parse_datetime(text);

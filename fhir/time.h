@@ -46,6 +46,13 @@ struct TimeParse {
 // seconds beyond milliseconds are truncated.
 TimeParse parse_datetime(std::string_view text);
 
+namespace detail {
+// The general parser parse_datetime falls back to for anything but a
+// well-formed complete dateTime; it words every error. Exposed so that tests
+// can hold the two to the same results.
+TimeParse parse_datetime_general(std::string_view text);
+}  // namespace detail
+
 // As parse_datetime, but requires an exact instant (FHIR `instant`).
 TimeParse parse_instant(std::string_view text);
 

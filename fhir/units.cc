@@ -128,9 +128,14 @@ constexpr Unit kUnits[] = {
     {"{INR}", Dimension::inr, 1},
 };
 
+// Every charted quantity is looked up here, usually twice: the length and
+// first byte settle most comparisons without a call to memcmp.
 const Unit* find_unit(std::string_view code) {
+  if (code.empty()) return nullptr;  // no unit has an empty code
   for (const Unit& unit : kUnits) {
-    if (unit.code == code) return &unit;
+    if (unit.code.size() == code.size() && unit.code[0] == code[0] && unit.code == code) {
+      return &unit;
+    }
   }
   return nullptr;
 }
@@ -154,7 +159,8 @@ Conversion convert_unit(double value, std::string_view from, std::string_view to
   if (!target) return failure("unknown unit " + quoted(to));
   if (!std::isfinite(value)) return failure("value in " + quoted(from) + " is not a finite number");
 
-  const std::string step = "converting " + quoted(from) + " to " + quoted(to);
+  // Named only in a failure: most conversions succeed.
+  const auto step = [from, to] { return "converting " + quoted(from) + " to " + quoted(to); };
   const Dimension d_from = source->dimension;
   const Dimension d_to = target->dimension;
   if (d_from != d_to && !(is_concentration(d_from) && is_concentration(d_to))) {
@@ -178,9 +184,9 @@ Conversion convert_unit(double value, std::string_view from, std::string_view to
     const bool needs_valence = d_from == Dimension::equivalent_concentration ||
                                d_to == Dimension::equivalent_concentration;
     if (needs_molar_mass && !(molar_mass_g_per_mol > 0 && std::isfinite(molar_mass_g_per_mol))) {
-      return failure(step + " needs the analyte's molar mass (g/mol)");
+      return failure(step() + " needs the analyte's molar mass (g/mol)");
     }
-    if (needs_valence && valence == 0) return failure(step + " needs the ion's valence");
+    if (needs_valence && valence == 0) return failure(step() + " needs the ion's valence");
     const double charge = std::abs(valence);
 
     double mmol_per_l = base;
@@ -193,7 +199,7 @@ Conversion convert_unit(double value, std::string_view from, std::string_view to
   }
 
   const double result = source == target ? value : base / target->factor + target->zero;
-  if (!std::isfinite(result)) return failure(step + " overflows");
+  if (!std::isfinite(result)) return failure(step() + " overflows");
   return {result, {}};
 }
 
@@ -210,7 +216,7 @@ double round_to_tenth(double value) {
   return std::round(scaled) / 10;
 }
 
-std::optional<std::string> ucum_from_display(std::string_view display) {
+std::optional<std::string_view> ucum_from_display(std::string_view display) {
   // The whole list; matching is exact (case and spacing as written here).
   static constexpr std::pair<std::string_view, std::string_view> kDisplays[] = {
       {"\u00B0C", "Cel"},      {"C", "Cel"},
@@ -226,7 +232,7 @@ std::optional<std::string> ucum_from_display(std::string_view display) {
       {"breaths/min", "/min"},
   };
   for (const auto& [shown, code] : kDisplays) {
-    if (shown == display) return std::string(code);
+    if (shown == display) return code;
   }
   return std::nullopt;
 }

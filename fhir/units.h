@@ -48,7 +48,7 @@ namespace fhir {
 
 // Some EHRs send only a printable unit ("°F", "mmHg") without a UCUM code.
 // A short, documented list of such spellings maps to UCUM; anything else is
-// not guessed.
-std::optional<std::string> ucum_from_display(std::string_view display);
+// not guessed. The code returned views a static table.
+std::optional<std::string_view> ucum_from_display(std::string_view display);
 
 }  // namespace fhir
