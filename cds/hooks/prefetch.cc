@@ -16,34 +16,42 @@ using Clock = std::chrono::steady_clock;
 
 std::string_view view(const Json& string) { return {string.GetString(), string.GetStringLength()}; }
 
-std::string resource_type_of(const Json& resource) {
+// A view into the document: the type of every entry of a bundle is compared,
+// and copying it would allocate for the longer names.
+std::string_view resource_type_of(const Json& resource) {
   const Json* type = member(resource, "resourceType");
-  return type && type->IsString() ? std::string(view(*type)) : std::string();
+  return type && type->IsString() ? view(*type) : std::string_view();
 }
 
 // Where each resource type keeps the time the window is measured on (the
-// search parameter the template sorts by).
-std::optional<fhir::Instant> resource_time(const Json& resource, std::string_view type) {
-  static const std::vector<std::pair<std::string_view, std::vector<std::pair<const char*, const char*>>>>
-      kFields = {
-          {"Observation",
-           {{"effectiveDateTime", nullptr}, {"effectiveInstant", nullptr},
-            {"effectivePeriod", "start"}, {"issued", nullptr}}},
-          {"MedicationAdministration", {{"effectiveDateTime", nullptr}, {"effectivePeriod", "start"}}},
-          {"DiagnosticReport",
-           {{"effectiveDateTime", nullptr}, {"effectivePeriod", "start"}, {"issued", nullptr}}},
-          {"ServiceRequest", {{"authoredOn", nullptr}}},
-          {"Procedure", {{"performedDateTime", nullptr}, {"performedPeriod", "start"}}},
-      };
+// search parameter the template sorts by): a member, or a member's member.
+using TimeFields = std::vector<std::pair<const char*, const char*>>;
+
+const TimeFields& time_fields(std::string_view type) {
+  static const std::vector<std::pair<std::string_view, TimeFields>> kFields = {
+      {"Observation",
+       {{"effectiveDateTime", nullptr}, {"effectiveInstant", nullptr},
+        {"effectivePeriod", "start"}, {"issued", nullptr}}},
+      {"MedicationAdministration", {{"effectiveDateTime", nullptr}, {"effectivePeriod", "start"}}},
+      {"DiagnosticReport",
+       {{"effectiveDateTime", nullptr}, {"effectivePeriod", "start"}, {"issued", nullptr}}},
+      {"ServiceRequest", {{"authoredOn", nullptr}}},
+      {"Procedure", {{"performedDateTime", nullptr}, {"performedPeriod", "start"}}},
+  };
+  static const TimeFields kNone;
   for (const auto& [name, fields] : kFields) {
-    if (name != type) continue;
-    for (const auto& [field, inner] : fields) {
-      const Json* value = member(resource, field);
-      if (value && inner) value = member(*value, inner);
-      if (!value || !value->IsString()) continue;
-      const auto parsed = fhir::parse_datetime(view(*value));
-      if (parsed.range) return parsed.range->latest;
-    }
+    if (name == type) return fields;
+  }
+  return kNone;
+}
+
+std::optional<fhir::Instant> resource_time(const Json& resource, const TimeFields& fields) {
+  for (const auto& [field, inner] : fields) {
+    const Json* value = member(resource, field);
+    if (value && inner) value = member(*value, inner);
+    if (!value || !value->IsString()) continue;
+    const auto parsed = fhir::parse_datetime(view(*value));
+    if (parsed.range) return parsed.range->latest;
   }
   return std::nullopt;
 }
@@ -147,10 +155,16 @@ std::string fetch_result_label(const FhirSearchResult& result, std::size_t usabl
   return "error";
 }
 
-std::string check_prefetch_value(const PrefetchTemplate& prefetch_template, const Json* value,
-                                 std::string_view patient_id, PrefetchValueCheck& check) {
+namespace {
+
+// check_prefetch_value, with the dating of the entries (PrefetchValueCheck::
+// oldest) left out of a complete value when `date_complete` is false:
+// gather_data reads `oldest` only to decide whether a partial value reaches
+// back far enough, and dating every entry means parsing one time per
+// resource of the request, the largest part of this check.
+std::string check_value(const PrefetchTemplate& prefetch_template, const Json* value,
+                        std::string_view patient_id, PrefetchValueCheck& check, bool date_complete) {
   check = PrefetchValueCheck{};
-  const std::string path = "prefetch." + prefetch_template.key;
   if (!value) {
     check.status = PrefetchStatus::absent;
     return {};
@@ -159,25 +173,27 @@ std::string check_prefetch_value(const PrefetchTemplate& prefetch_template, cons
     check.status = PrefetchStatus::no_data;
     return {};
   }
+  const auto path = [&prefetch_template] { return "prefetch." + prefetch_template.key; };
   if (!value->IsObject()) {
-    return path + ": must be a FHIR resource, a Bundle or null, not " + fhir::json_type_name(*value);
+    return path() + ": must be a FHIR resource, a Bundle or null, not " + fhir::json_type_name(*value);
   }
-  const std::string type = resource_type_of(*value);
-  if (type.empty()) return path + ": has no resourceType; not a FHIR resource";
+  const std::string_view type = resource_type_of(*value);
+  if (type.empty()) return path() + ": has no resourceType; not a FHIR resource";
   if (type == "OperationOutcome") {
     check.status = PrefetchStatus::failed;
     return {};
   }
   if (type != "Bundle") {
     if (!prefetch_template.read) {
-      return path + ": a search result must be a Bundle, not a " + type;
+      return path() + ": a search result must be a Bundle, not a " + std::string(type);
     }
     if (type != prefetch_template.resource_type) {
-      return path + ": must be a " + prefetch_template.resource_type + ", not a " + type;
+      return path() + ": must be a " + prefetch_template.resource_type + ", not a " + std::string(type);
     }
     const Json* id = member(*value, "id");
     if (!id || !id->IsString() || view(*id) != patient_id) {
-      return path + ": " + type + ".id is not context.patientId '" + std::string(patient_id) + "'";
+      return path() + ": " + std::string(type) + ".id is not context.patientId '" + std::string(patient_id) +
+             "'";
     }
     check.status = PrefetchStatus::complete;
     check.entries = 1;
@@ -185,17 +201,18 @@ std::string check_prefetch_value(const PrefetchTemplate& prefetch_template, cons
   }
   const Json* entries = member(*value, "entry");
   if (entries && !entries->IsArray()) {
-    return path + ".entry: must be an array, not " + std::string(fhir::json_type_name(*entries));
+    return path() + ".entry: must be an array, not " + std::string(fhir::json_type_name(*entries));
   }
-  if (entries) {
+  // The entries of the template's type, in order.
+  const auto each_entry = [&](auto&& use) {
+    if (!entries) return;
     for (const auto& entry : entries->GetArray()) {
       const Json* resource = member(entry, "resource");
       if (!resource || resource_type_of(*resource) != prefetch_template.resource_type) continue;
-      ++check.entries;
-      const auto time = resource_time(*resource, prefetch_template.resource_type);
-      if (time && (!check.oldest || *time < *check.oldest)) check.oldest = time;
+      use(*resource);
     }
-  }
+  };
+  each_entry([&check](const Json&) { ++check.entries; });
   check.next_link = has_next_link(*value);
   std::size_t total = 0;
   if (const Json* t = member(*value, "total"); t && t->IsUint64()) total = t->GetUint64();
@@ -203,7 +220,21 @@ std::string check_prefetch_value(const PrefetchTemplate& prefetch_template, cons
                         check.entries >= static_cast<std::size_t>(prefetch_template.count);
   check.status = (check.next_link || total > check.entries || at_count) ? PrefetchStatus::partial
                                                                        : PrefetchStatus::complete;
+  if (check.status == PrefetchStatus::partial || date_complete) {
+    const TimeFields& fields = time_fields(prefetch_template.resource_type);
+    each_entry([&](const Json& resource) {
+      const auto time = resource_time(resource, fields);
+      if (time && (!check.oldest || *time < *check.oldest)) check.oldest = time;
+    });
+  }
   return {};
+}
+
+}  // namespace
+
+std::string check_prefetch_value(const PrefetchTemplate& prefetch_template, const Json* value,
+                                 std::string_view patient_id, PrefetchValueCheck& check) {
+  return check_value(prefetch_template, value, patient_id, check, /*date_complete=*/true);
 }
 
 GatheredData gather_data(const ServiceDefinition& service, const HookRequest& request,
@@ -222,7 +253,8 @@ GatheredData gather_data(const ServiceDefinition& service, const HookRequest& re
     plan.prefetch_template = &service.prefetch[i];
     const auto& t = *plan.prefetch_template;
     const Json* value = request.prefetch ? member(*request.prefetch, t.key.c_str()) : nullptr;
-    if (auto error = check_prefetch_value(t, value, request.patient_id, plan.check); !error.empty()) {
+    if (auto error = check_value(t, value, request.patient_id, plan.check, /*date_complete=*/false);
+        !error.empty()) {
       data.error = error;
       return data;
     }
@@ -315,7 +347,7 @@ GatheredData gather_data(const ServiceDefinition& service, const HookRequest& re
         auto document = std::make_unique<rapidjson::Document>();
         std::string problem = fhir::parse_json(result.pages[page], *document);
         if (problem.empty()) {
-          const std::string type = resource_type_of(*document);
+          const std::string_view type = resource_type_of(*document);
           if (type == "OperationOutcome") {
             problem = "the FHIR server answered with an OperationOutcome";
           } else if (type != "Bundle") {
