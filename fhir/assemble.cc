@@ -106,39 +106,63 @@ Winner pick_latest(const std::vector<ReadResource>& resources,
   return winner;
 }
 
-// Copies of one resource, in input order, grouped with a sort of positions.
-// Most resources come once: they are told apart by a hash of type and id,
-// and only positions whose hashes collide are compared by their text.
+// Copies of one resource, in input order. Most resources come once: they are
+// told apart by a hash of type and id counted in an open-addressing table,
+// and only positions whose hashes repeat are grouped (a sort of those
+// positions) and compared by their text.
 std::vector<Winner> latest_versions(std::vector<ReadResource>& resources, std::size_t max_json_depth) {
+  const std::size_t count = resources.size();
+  std::vector<std::uint64_t> hashes(count);
+  const std::hash<std::string_view> hash_text;
+  for (std::size_t i = 0; i < count; ++i) {
+    hashes[i] = hash_text(resources[i].type) * 0x9E3779B97F4A7C15ull ^ hash_text(resources[i].id);
+  }
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::size_t uses = 0;  // 0: empty
+  };
+  int bits = 4;
+  while ((std::size_t{1} << bits) < 2 * count) ++bits;
+  std::vector<Slot> table(std::size_t{1} << bits);
+  const std::size_t mask = table.size() - 1;
+  std::vector<std::size_t> slot_of(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::size_t slot = (hashes[i] * 0x9E3779B97F4A7C15ull) >> (64 - bits);
+    while (table[slot].uses != 0 && table[slot].hash != hashes[i]) slot = (slot + 1) & mask;
+    table[slot].hash = hashes[i];
+    ++table[slot].uses;
+    slot_of[i] = slot;
+  }
+
+  std::vector<Winner> winners;
+  winners.reserve(count);
   struct Keyed {
     std::uint64_t hash;
     std::size_t index;
   };
-  std::vector<Keyed> keyed(resources.size());
-  const std::hash<std::string_view> hash_text;
-  for (std::size_t i = 0; i < resources.size(); ++i) {
-    keyed[i] = {hash_text(resources[i].type) * 0x9E3779B97F4A7C15ull ^ hash_text(resources[i].id), i};
+  std::vector<Keyed> repeated;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (table[slot_of[i]].uses == 1) {
+      winners.push_back({i, {}});
+    } else {
+      repeated.push_back({hashes[i], i});
+    }
   }
-  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+  if (repeated.empty()) return winners;  // in input order already
+
+  std::sort(repeated.begin(), repeated.end(), [](const Keyed& a, const Keyed& b) {
     return std::tie(a.hash, a.index) < std::tie(b.hash, b.index);
   });
   const auto same_resource = [&resources](std::size_t a, std::size_t b) {
     return resources[a].type == resources[b].type && resources[a].id == resources[b].id;
   };
-  std::vector<Winner> winners;
-  winners.reserve(resources.size());
   std::vector<std::size_t> colliding;
   std::vector<std::size_t> copies;
-  for (std::size_t first = 0; first < keyed.size();) {
+  for (std::size_t first = 0; first < repeated.size();) {
     std::size_t end = first + 1;
-    while (end < keyed.size() && keyed[end].hash == keyed[first].hash) ++end;
-    if (end - first == 1) {
-      winners.push_back({keyed[first].index, {}});
-      first = end;
-      continue;
-    }
+    while (end < repeated.size() && repeated[end].hash == repeated[first].hash) ++end;
     colliding.clear();
-    for (std::size_t k = first; k < end; ++k) colliding.push_back(keyed[k].index);
+    for (std::size_t k = first; k < end; ++k) colliding.push_back(repeated[k].index);
     // In input order; each pass takes the first position left and its copies.
     while (!colliding.empty()) {
       copies.clear();

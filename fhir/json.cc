@@ -176,20 +176,45 @@ struct UniqueMembers {
   }
 };
 
+// The first eight bytes of a name (zeros after a shorter one), loaded as two
+// overlapping words rather than byte by byte; never reads past the name.
+std::uint64_t name_head(const char* s, std::size_t n) {
+  std::uint64_t head = 0;
+  if (n >= 8) {
+    std::memcpy(&head, s, sizeof head);
+  } else if (n >= 4) {
+    std::uint32_t low, high;
+    std::memcpy(&low, s, sizeof low);
+    std::memcpy(&high, s + n - 4, sizeof high);
+    head = low | (std::uint64_t{high} << (8 * (n - 4)));
+  } else if (n > 0) {
+    head = static_cast<unsigned char>(s[0]) | (std::uint64_t{static_cast<unsigned char>(s[n / 2])} << (8 * (n / 2))) |
+           (std::uint64_t{static_cast<unsigned char>(s[n - 1])} << (8 * (n - 1)));
+  }
+  return head;
+}
+
 // UniqueMembers for the usual document, without a hash set per object: the
-// open objects' member names are packed into one buffer used as a stack and
-// searched one by one. Stops at a repeated name or at an object with more
-// members than a linear search suits; parse_json then runs UniqueMembers.
+// open objects' member names are kept on one stack and searched one by one,
+// by length and first eight bytes, the rest (names past eight bytes are
+// few) compared only when those agree. Stops at a repeated name or at an
+// object with more members than a linear search suits; parse_json then runs
+// UniqueMembers.
 //
 // It also stops at nesting deeper than `max_depth`, before the parser
 // recurses further: the usual text is not prescanned.
 template <typename Handler>
 struct FewUniqueMembers : UniqueMembers<Handler> {
   static constexpr std::size_t kMaxMembers = 64;
+  struct SeenName {
+    std::uint64_t head;    // name_head
+    std::size_t size;
+    std::size_t tail_at;   // in `tails`: the bytes after the first eight
+  };
   std::size_t max_depth = 0;
   std::size_t nesting = 0;  // arrays and objects open
-  std::string names;
-  std::vector<std::pair<std::size_t, std::size_t>> seen;  // offset and size in `names`
+  std::string tails;
+  std::vector<SeenName> seen;
   std::vector<std::size_t> object_first;  // for each open object, its first entry in `seen`
 
   bool StartArray() {
@@ -210,20 +235,24 @@ struct FewUniqueMembers : UniqueMembers<Handler> {
     const std::size_t first = object_first.back();
     object_first.pop_back();
     if (first < seen.size()) {
-      names.resize(seen[first].first);
+      tails.resize(seen[first].tail_at);
       seen.resize(first);
     }
     return this->target->EndObject(n);
   }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) {
-    const std::string_view name(s, n);
     const std::size_t first = object_first.back();
     if (seen.size() - first >= kMaxMembers) return false;
+    const std::uint64_t head = name_head(s, n);
     for (std::size_t i = first; i < seen.size(); ++i) {
-      if (std::string_view(names).substr(seen[i].first, seen[i].second) == name) return false;
+      const SeenName& other = seen[i];
+      if (other.size == n && other.head == head &&
+          (n <= 8 || std::memcmp(tails.data() + other.tail_at, s + 8, n - 8) == 0)) {
+        return false;
+      }
     }
-    seen.emplace_back(names.size(), n);
-    names.append(name);
+    seen.push_back({head, n, tails.size()});
+    if (n > 8) tails.append(s + 8, n - 8);
     return this->target->Key(s, n, copy);
   }
 };

@@ -175,6 +175,21 @@ TEST_CASE("parse_json tells member names apart past their first eight bytes, and
   CHECK(parse(R"({"valueQuantityA": 1, "valueQuantityB": 2})").empty());
   CHECK(parse(R"({"effectiveDateTime": 1, "effectivePeriod": 2, "effective": 3})").empty());
   CHECK(parse(R"({"a": 1, "a\u0000": 2, "ab": 3})").empty());
+  // Short names differing in any one byte, and names of every length up to
+  // nine that differ only in their last or their middle byte.
+  CHECK(parse(R"({"abc": 1, "aXc": 2, "abX": 3, "Xbc": 4, "abcdefg": 5, "abcXefg": 6, "abcdefX": 7})").empty());
+  for (std::size_t length = 1; length <= 9; ++length) {
+    const std::string name(length, 'n');
+    std::string last = name, middle = name;
+    last.back() = 'x';
+    middle[length / 2] = 'y';
+    const std::string text = "{\"" + name + "\": 1, \"" + last + "\": 2" +
+                             (length > 2 ? ", \"" + middle + "\": 3}" : std::string("}"));
+    CAPTURE(text);
+    CHECK(parse(text).empty());
+    CHECK(parse("{\"" + name + "\": 1, \"" + name + "\": 2}") ==
+          "line 1, column " + std::to_string(11 + 2 * length) + ": member '" + name + "' appears twice in one object");
+  }
   CHECK(parse(R"({"effectiveDateTime": 1, "status": 2, "effectiveDateTime": 3})") ==
         "line 1, column 58: member 'effectiveDateTime' appears twice in one object");
   CHECK(parse(R"({"code": {"text": 1, "text": 2}})") ==
