@@ -3,7 +3,6 @@
 #include "fhir/intake.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -17,10 +16,13 @@
 namespace fhir {
 namespace {
 
+// ASCII only, as FHIR's id regex is, and without a call per byte: every
+// resource's id is checked.
 bool is_fhir_id(std::string_view text) {
   return !text.empty() && text.size() <= 64 &&
          std::all_of(text.begin(), text.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.';
          });
 }
 
@@ -107,16 +109,21 @@ struct Intake::State {
   }
 
   std::optional<std::string> read_subject(const Json& json, ReadContext& context);
-  std::string add_resource(const Json& json, std::string_view input, std::size_t entry,
-                           const std::string& full_url);
+  // `type` is json's resourceType member, which every caller has looked up.
+  std::string add_resource(const Json& json, const Json* type, std::string_view input,
+                           std::size_t entry, const std::string& full_url);
   std::string add_bundle(const Json& bundle, std::string_view input);
   std::string add_top_level(const Json& value, std::string_view input_name,
                             bool value_outlives_intake);
 };
 
 std::optional<std::string> Intake::State::read_subject(const Json& json, ReadContext& context) {
-  const char* name = detail::member(json, "subject") ? "subject" : "patient";
+  const char* name = "subject";
   const Json* subject = detail::member(json, name);
+  if (!subject) {
+    name = "patient";
+    subject = detail::member(json, name);
+  }
   if (!subject) {
     context.warn("subject", "missing; resource not kept (no patient to file it under)");
     return std::nullopt;
@@ -135,13 +142,13 @@ std::optional<std::string> Intake::State::read_subject(const Json& json, ReadCon
   return std::nullopt;
 }
 
-std::string Intake::State::add_resource(const Json& json, std::string_view input,
-                                        std::size_t entry, const std::string& full_url) {
+std::string Intake::State::add_resource(const Json& json, const Json* type,
+                                        std::string_view input, std::size_t entry,
+                                        const std::string& full_url) {
   if (!json.IsObject()) {
     warn(input, entry, "resource", detail::type_mismatch("object", json) + "; skipped");
     return {};
   }
-  const Json* type = detail::member(json, "resourceType");
   if (!type || !type->IsString()) {
     warn(input, entry, "resourceType",
          type ? detail::type_mismatch("string", *type) + "; resource skipped"
@@ -240,12 +247,12 @@ std::string Intake::State::add_bundle(const Json& bundle, std::string_view input
       }
       continue;  // a response entry without the resource is normal
     }
-    if (const Json* type = detail::member(*resource, "resourceType");
-        type && type->IsString() && as_view(*type) == "Bundle") {
+    const Json* type = detail::member(*resource, "resourceType");
+    if (type && type->IsString() && as_view(*type) == "Bundle") {
       warn(input, number, "resource", "a Bundle inside a Bundle is not read");
       continue;
     }
-    if (auto error = add_resource(*resource, input, number, full_url); !error.empty()) {
+    if (auto error = add_resource(*resource, type, input, number, full_url); !error.empty()) {
       return error;
     }
   }
@@ -292,7 +299,7 @@ std::string Intake::State::add_top_level(const Json& value, std::string_view inp
   begin_input();
   sources_outlive_intake = value_outlives_intake;
   std::string error = as_view(*type) == "Bundle" ? add_bundle(value, input)
-                                                 : add_resource(value, input, 0, {});
+                                                 : add_resource(value, type, input, 0, {});
   sources_outlive_intake = false;
   end_input(input);
   return error;
@@ -335,12 +342,12 @@ std::string Intake::add_ndjson(std::istream& lines, std::string_view input_name)
                      json_type_name(document) + "; line skipped");
       continue;
     }
-    if (const Json* type = detail::member(document, "resourceType");
-        type && type->IsString() && as_view(*type) == "Bundle") {
+    const Json* type = detail::member(document, "resourceType");
+    if (type && type->IsString() && as_view(*type) == "Bundle") {
       state.warn(input, number, "resourceType", "a Bundle in NDJSON is not read; line skipped");
       continue;
     }
-    if (auto error = state.add_resource(document, input, number, {}); !error.empty()) {
+    if (auto error = state.add_resource(document, type, input, number, {}); !error.empty()) {
       state.end_input(input);
       return error;
     }

@@ -95,8 +95,16 @@ const Json* object_member(const Json& object, std::string_view name, const Field
 
 const Json* array_member(const Json& object, std::string_view name, const FieldPath& field,
                          ReadContext& context) {
-  return typed_member(object, name, field, context, "array",
-                      [](const Json& v) { return v.IsArray(); });
+  return as_array(member(object, name), field, context);
+}
+
+const Json* as_array(const Json* value, const FieldPath& field, ReadContext& context) {
+  if (!value) return nullptr;
+  if (!value->IsArray()) {
+    context.warn(field, type_mismatch("array", *value) + "; not read");
+    return nullptr;
+  }
+  return value;
 }
 
 std::optional<std::string> string_member(const Json& object, std::string_view name,
@@ -127,10 +135,9 @@ namespace {
 // Codings are most of what an intake reads: their members are found in one
 // pass instead of a lookup each.
 Coding read_coding_at(const Json& json, const FieldPath& field, ReadContext& context) {
-  Coding coding;
   if (!json.IsObject()) {
     context.warn(field, type_mismatch("object", json) + "; not read");
-    return coding;
+    return {};
   }
   const Json* system = nullptr;
   const Json* code = nullptr;
@@ -145,18 +152,18 @@ Coding read_coding_at(const Json& json, const FieldPath& field, ReadContext& con
       display = &it->value;
     }
   }
-  const auto read = [&](const Json* value, std::string_view name, std::string& out) {
-    if (!value) return;
+  // Each string is built in its member: assigning to an empty string costs
+  // about as much again as the copy itself.
+  const auto read = [&](const Json* value, std::string_view name) -> std::string {
+    if (!value) return {};
     if (!value->IsString()) {
       context.warn(FieldPath(field, name), type_mismatch("string", *value) + "; not read");
-      return;
+      return {};
     }
-    out.assign(value->GetString(), value->GetStringLength());
+    return std::string(value->GetString(), value->GetStringLength());
   };
-  read(system, "system", coding.system);
-  read(code, "code", coding.code);
-  read(display, "display", coding.display);
-  return coding;
+  // A braced list is evaluated in order: warnings keep system, code, display.
+  return Coding{read(system, "system"), read(code, "code"), read(display, "display")};
 }
 
 }  // namespace
@@ -191,8 +198,12 @@ CodeableConcept codeable_concept_member(const Json& object, std::string_view nam
 
 std::vector<CodeableConcept> codeable_concept_array(const Json& object, std::string_view name,
                                                     ReadContext& context) {
+  return codeable_concepts(array_member(object, name, name, context), name, context);
+}
+
+std::vector<CodeableConcept> codeable_concepts(const Json* array, std::string_view name,
+                                               ReadContext& context) {
   std::vector<CodeableConcept> codes;
-  const Json* array = array_member(object, name, name, context);
   if (!array) return codes;
   for (rapidjson::SizeType i = 0; i < array->Size(); ++i) {
     codes.push_back(read_codeable_concept((*array)[i], FieldPath(name, i), context));
@@ -201,8 +212,11 @@ std::vector<CodeableConcept> codeable_concept_array(const Json& object, std::str
 }
 
 std::vector<std::string> note_texts(const Json& resource, ReadContext& context) {
+  return note_texts(array_member(resource, "note", "note", context), context);
+}
+
+std::vector<std::string> note_texts(const Json* notes, ReadContext& context) {
   std::vector<std::string> texts;
-  const Json* notes = array_member(resource, "note", "note", context);
   if (!notes) return texts;
   for (rapidjson::SizeType i = 0; i < notes->Size(); ++i) {
     const FieldPath field("note", i);
@@ -342,8 +356,7 @@ ChoiceTime read_choice_time(const Json& resource, std::string_view prefix, bool 
   return choice;
 }
 
-std::optional<std::string_view> read_status_code(const Json& resource, ReadContext& context) {
-  const Json* status = member(resource, "status");
+std::optional<std::string_view> read_status_code(const Json* status, ReadContext& context) {
   if (!status) {
     context.warn("status", "missing (FHIR requires it); status taken as unknown");
     return std::nullopt;

@@ -5,6 +5,7 @@
 // Every accessor checks the JSON type before reading, so a hostile document
 // can only produce warnings, never undefined behaviour.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -96,6 +97,27 @@ std::string indexed(std::string_view name, std::size_t index);
 // Members of a JSON object. Absent: nullptr, silently. Present with the wrong
 // JSON type: nullptr and a warning naming `field` and both types.
 const Json* member(const Json& object, std::string_view name);
+
+// Several members found in one pass (absent: nullptr), for a reader that
+// looks up many fields of a resource, most of them usually absent.
+template <std::size_t N>
+std::array<const Json*, N> members(const Json& object,
+                                   const std::array<std::string_view, N>& names) {
+  std::array<const Json*, N> found{};
+  if (!object.IsObject()) return found;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    for (std::size_t i = 0; i < N; ++i) {
+      if (name == names[i]) {
+        if (!found[i]) found[i] = &it->value;  // the first, as member() finds
+        break;
+      }
+    }
+  }
+  return found;
+}
+// A member already found (or nullptr) that must be an array: as array_member.
+const Json* as_array(const Json* value, const FieldPath& field, ReadContext& context);
 const Json* object_member(const Json& object, std::string_view name, const FieldPath& field,
                           ReadContext& context);
 const Json* array_member(const Json& object, std::string_view name, const FieldPath& field,
@@ -118,7 +140,11 @@ CodeableConcept codeable_concept_member(const Json& object, std::string_view nam
                                         const FieldPath& field, ReadContext& context);
 std::vector<CodeableConcept> codeable_concept_array(const Json& object, std::string_view name,
                                                     ReadContext& context);
+// The same for an array already found by as_array (nullptr: none).
+std::vector<CodeableConcept> codeable_concepts(const Json* array, std::string_view name,
+                                               ReadContext& context);
 std::vector<std::string> note_texts(const Json& resource, ReadContext& context);
+std::vector<std::string> note_texts(const Json* notes, ReadContext& context);
 
 // The terminology's reading of a code. A conflict (codings meaning different
 // things) is warned about and yields no meaning: which coding is right is not
@@ -162,12 +188,13 @@ struct StatusCode {
   Status status;
 };
 
-std::optional<std::string_view> read_status_code(const Json& resource, ReadContext& context);
+std::optional<std::string_view> read_status_code(const Json* status, ReadContext& context);
 
+// `status` is the resource's status member, nullptr when it has none.
 template <typename Status, std::size_t N>
-Status read_status(const Json& resource, const StatusCode<Status> (&table)[N], Status unknown,
+Status read_status(const Json* status, const StatusCode<Status> (&table)[N], Status unknown,
                    ReadContext& context) {
-  const auto code = read_status_code(resource, context);
+  const auto code = read_status_code(status, context);
   if (!code) return unknown;
   for (const auto& entry : table) {
     if (entry.code == *code) return entry.status;
@@ -175,6 +202,12 @@ Status read_status(const Json& resource, const StatusCode<Status> (&table)[N], S
   context.warn("status",
                "unknown status code '" + std::string(*code) + "'; status taken as unknown");
   return unknown;
+}
+
+template <typename Status, std::size_t N>
+Status read_status(const Json& resource, const StatusCode<Status> (&table)[N], Status unknown,
+                   ReadContext& context) {
+  return read_status(member(resource, "status"), table, unknown, context);
 }
 
 // A Quantity as charted: its UCUM unit when one can be named without guessing.

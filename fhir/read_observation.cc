@@ -70,22 +70,27 @@ Value canonical_value(const ChartedQuantity& quantity, Concept meaning, const Fi
     if (unitless || quantity.ucum == canonical || quantity.ucum == "1") {
       // Score items have their ranges checked, and reported, by the grading.
       if (info.kind != ConceptKind::measurement) return value;
-      return plausible(value, meaning, field, context) ? value : Value{};
+      if (!plausible(value, meaning, field, context)) return {};
+      return value;
     }
     context.warn(field, "unit '" + std::string(quantity.charted_unit) + "' is not a unit of " +
                             described(meaning) + " (" + std::string(canonical) + "); not read");
     return {};
   }
-  if (quantity.ucum.empty() || !is_known_unit(quantity.ucum)) {
+  const auto unknown_unit = [&] {
     context.warn(field, quantity.charted_unit.empty()
                             ? "no unit charted for " + described(meaning) + "; not read"
                             : "unknown unit '" + std::string(quantity.charted_unit) + "' for " +
                                   described(meaning) + "; not read");
-    return {};
-  }
+    return Value{};
+  };
+  if (quantity.ucum.empty()) return unknown_unit();
+  // Converted before the unit is looked up on its own: a conversion looks
+  // it up anyway, and only a failed one needs to know why.
   const Conversion converted =
       convert_unit(quantity.value, quantity.ucum, canonical, info.molar_mass, info.valence);
   if (!converted.value) {
+    if (!is_known_unit(quantity.ucum)) return unknown_unit();
     context.warn(field, "unit '" + std::string(quantity.ucum) + "' for " + described(meaning) +
                             ": " + converted.error + "; not read");
     return {};
@@ -202,8 +207,7 @@ Value read_value(const Json& object, const FieldPath& parent, const CodeMatch& m
   return value;
 }
 
-void read_components(const Json& json, Observation& observation, ReadContext& context) {
-  const Json* components = array_member(json, "component", "component", context);
+void read_components(const Json* components, Observation& observation, ReadContext& context) {
   if (!components) return;
   for (rapidjson::SizeType i = 0; i < components->Size(); ++i) {
     const FieldPath field("component", i);
@@ -228,7 +232,8 @@ void read_components(const Json& json, Observation& observation, ReadContext& co
 // effective[x], else issued (legitimately the time for results charted
 // without an effective time). A charted but unreadable effective[x] is not
 // replaced by issued: issued can be hours later, which would move the finding.
-bool read_time(const Json& json, Observation& observation, ReadContext& context) {
+bool read_time(const Json& json, const Json* issued_json, Observation& observation,
+               ReadContext& context) {
   const ChoiceTime effective = read_choice_time(json, "effective", true, context);
   if (effective.time) {
     observation.effective = *effective.time;
@@ -238,7 +243,7 @@ bool read_time(const Json& json, Observation& observation, ReadContext& context)
     context.warn("effective[x]", "no usable time; observation not used");
     return false;
   }
-  if (const Json* issued_json = member(json, "issued")) {
+  if (issued_json) {
     if (auto issued = instant_value(*issued_json, "issued", context)) {
       observation.effective = *issued;
       observation.effective_from_issued = true;
@@ -252,27 +257,33 @@ bool read_time(const Json& json, Observation& observation, ReadContext& context)
 }  // namespace
 
 void read_observation(const Json& json, ReadResource& out, ReadContext& context) {
+  // One pass for the members read below; most observations have none of the
+  // last four, and a lookup each would scan every member for them.
+  enum { status, code, component, interpretation, note, issued };
+  const auto found =
+      members<6>(json, {"status", "code", "component", "interpretation", "note", "issued"});
   Observation& observation = out.resource.emplace<Observation>();
-  observation.status = read_status(json, kStatuses, ObservationStatus::unknown, context);
+  observation.status = read_status(found[status], kStatuses, ObservationStatus::unknown, context);
   if (observation.status == ObservationStatus::entered_in_error ||
       observation.status == ObservationStatus::cancelled) {
     return;  // never counts; kept only so that it supersedes earlier versions
   }
-  if (const Json* code = member(json, "code")) {
-    observation.code = read_codeable_concept(*code, "code", context);
+  if (found[code]) {
+    observation.code = read_codeable_concept(*found[code], "code", context);
   } else {
     context.warn("code", "missing (FHIR requires it)");
   }
   const CodeMatch match = resolve_concept(observation.code, "code", context);
   observation.meaning = match.meaning;
-  if (!read_time(json, observation, context)) {
+  if (!read_time(json, found[issued], observation, context)) {
     out.resource = std::monostate{};
     return;
   }
   observation.value = read_value(json, "", match, context);
-  read_components(json, observation, context);
-  observation.interpretation = codeable_concept_array(json, "interpretation", context);
-  observation.notes = note_texts(json, context);
+  read_components(as_array(found[component], "component", context), observation, context);
+  observation.interpretation = codeable_concepts(
+      as_array(found[interpretation], "interpretation", context), "interpretation", context);
+  observation.notes = note_texts(as_array(found[note], "note", context), context);
 }
 
 }  // namespace fhir::detail

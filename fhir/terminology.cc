@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -119,6 +120,50 @@ std::vector<Concept> Terminology::names_in(std::string_view text) const {
   std::vector<Concept> concepts;
   for (const auto& f : found) concepts.push_back(f.second);
   return concepts;
+}
+
+namespace {
+
+std::uint64_t load_eight(const char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+std::uint32_t load_four(const char* bytes) {
+  std::uint32_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+// The last eight bytes, or all of fewer, in overlapping loads rather than a
+// byte at a time.
+std::uint64_t load_tail(std::string_view bytes) {
+  const char* end = bytes.data() + bytes.size();
+  if (bytes.size() >= 8) return load_eight(end - 8);
+  if (bytes.size() >= 4) return load_four(bytes.data()) | std::uint64_t{load_four(end - 4)} << 32;
+  std::uint64_t word = 0;
+  for (const char c : bytes) word = word << 8 | static_cast<unsigned char>(c);
+  return word;
+}
+
+std::uint64_t mix(std::uint64_t hash, std::uint64_t word) {
+  return (hash ^ word) * 0x9e3779b97f4a7c15u;
+}
+
+}  // namespace
+
+// Every charted coding is hashed, and std::hash of both strings was most of
+// a lookup. Systems are a handful of long URLs that their length and last
+// eight bytes tell apart; codes are short and hashed whole, eight bytes at a
+// time. A poor spread would only make lookups slower, never wrong.
+std::size_t Terminology::CodeKey::hash(View key) {
+  auto [system, code] = key;
+  std::uint64_t hash = mix(system.size(), code.size());
+  hash = mix(hash, load_tail(system));
+  for (; code.size() > 8; code.remove_prefix(8)) hash = mix(hash, load_eight(code.data()));
+  hash = mix(hash, load_tail(code));
+  return static_cast<std::size_t>(hash ^ (hash >> 32));
 }
 
 const CodeMatch* Terminology::find_code(std::string_view system, std::string_view code) const {

@@ -261,13 +261,15 @@ class Terminology {
     using View = std::pair<std::string_view, std::string_view>;
     static View view(const std::pair<std::string, std::string>& key) { return {key.first, key.second}; }
     static View view(const View& key) { return key; }
+    static std::size_t hash(View key);
     template <typename K>
-    std::size_t operator()(const K& key) const {
-      const View v = view(key);
-      return std::hash<std::string_view>{}(v.first) * 31 + std::hash<std::string_view>{}(v.second);
-    }
+    std::size_t operator()(const K& key) const { return hash(view(key)); }
+    // Codes first: they are short and tell most pairs apart.
     template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const { return view(a) == view(b); }
+    bool operator()(const A& a, const B& b) const {
+      const View x = view(a), y = view(b);
+      return x.second == y.second && x.first == y.first;
+    }
   };
   std::unordered_map<std::pair<std::string, std::string>, CodeMatch, CodeKey, CodeKey> codes_;
   std::vector<std::pair<std::string, Concept>> names_;  // lower-case name -> concept

@@ -155,7 +155,8 @@ Conversion convert_unit(double value, std::string_view from, std::string_view to
                         double molar_mass_g_per_mol, int valence) {
   const Unit* source = find_unit(from);
   if (!source) return failure("unknown unit " + quoted(from));
-  const Unit* target = find_unit(to);
+  // Most charted quantities are already in the unit asked for.
+  const Unit* target = to == from ? source : find_unit(to);
   if (!target) return failure("unknown unit " + quoted(to));
   if (!std::isfinite(value)) return failure("value in " + quoted(from) + " is not a finite number");
 
