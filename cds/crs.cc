@@ -666,6 +666,13 @@ GradeResult grade(const fhir::PatientRecord& record, const DomainObservations& o
   result.domains.reserve(3);
   result.domains.push_back(fever_domain(temperatures, find_masking(record, observations, at, infusion, config),
                                         config, fever, warnings));
+  // ASTCT 2019: no CRS without fever, unless a drug may have hidden it. Then
+  // pressure and oxygen only explain, and the grade alone (the worst-grade
+  // scan, at most times) needs neither: 0, or nothing with no temperature.
+  if (!warnings && !fever.present && !fever.masked) {
+    if (fever.temperature_charted) result.grade = 0;
+    return result;
+  }
   result.domains.push_back(
       hypotension_domain(record, observations, at, infusion, age_years, config, warnings));
   result.domains.push_back(hypoxia_domain(observations, at, infusion, config, warnings));

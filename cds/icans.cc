@@ -429,7 +429,7 @@ int grade_from_capd(int capd) {
 namespace {
 
 // `assessments`: those charted up to `at`, oldest first. Not explaining, the
-// result holds the grade and the domains' grades and rules, nothing else.
+// result holds the grade and nothing else, not even the domains.
 IcansResult grade_from(const fhir::PatientRecord& record, const DomainObservations& observations,
                        std::span<const Assessment> assessments, fhir::Instant at, fhir::Instant infusion,
                        std::optional<int> age_years, const GradingConfig& config, Warnings warnings) {
@@ -462,8 +462,19 @@ IcansResult grade_from(const fhir::PatientRecord& record, const DomainObservatio
     }
   }
 
+  // The worst domain sets the grade; a grade 0 needs a normal assessment
+  // (ICE/CAPD or consciousness) behind it, not just the absence of events.
+  std::optional<int> grade;
+  bool normal_assessment = false;
   auto& domains = result.grade.domains;
-  domains.reserve(5);
+  if (warnings) domains.reserve(5);
+  const auto add = [&](DomainResult&& domain, bool assessment) {
+    if (domain.grade) {
+      grade = std::max(grade.value_or(0), *domain.grade);
+      if (assessment && *domain.grade == 0) normal_assessment = true;
+    }
+    if (warnings) domains.push_back(std::move(domain));
+  };
   if (latest) {
     if (warnings) {
       result.assessment = *latest;
@@ -482,35 +493,27 @@ IcansResult grade_from(const fhir::PatientRecord& record, const DomainObservatio
         if (observation && observation->meaning == Concept::ice_not_assessable) na = observation;
       }
     }
-    domains.push_back(assessment_domain(record, *latest, na, config, warnings));
+    // Only a scored ICE or CAPD grades 0 here.
+    add(assessment_domain(record, *latest, na, config, warnings), true);
   }
 
   const auto consciousness = findings_in_window(
       observations.consciousness, grading_window(at, config.consciousness_window_hours, infusion),
       warnings);
   if (!consciousness.empty()) {
-    domains.push_back(consciousness_domain(record, config, *consciousness.back(), warnings));
+    add(consciousness_domain(record, config, *consciousness.back(), warnings), true);
   }
   if (auto seizure = seizure_domain(observations, at, infusion, config, warnings)) {
-    domains.push_back(std::move(*seizure));
+    add(std::move(*seizure), false);
   }
   if (auto motor = motor_domain(observations, at, infusion, config, warnings)) {
-    domains.push_back(std::move(*motor));
+    add(std::move(*motor), false);
   }
   if (auto icp = icp_domain(record, observations, at, infusion, config, warnings)) {
-    domains.push_back(std::move(*icp));
+    add(std::move(*icp), false);
   }
   if (warnings) report_ungraded_findings(observations, at, infusion, config, *warnings);
 
-  std::optional<int> grade;
-  bool normal_assessment = false;
-  for (const auto& domain : domains) {
-    if (!domain.grade) continue;
-    grade = std::max(grade.value_or(0), *domain.grade);
-    const bool assessment_domain = domain.rule == "icans.ice" || domain.rule == "icans.capd" ||
-                                   domain.rule == "icans.consciousness";
-    if (assessment_domain && *domain.grade == 0) normal_assessment = true;
-  }
   if (grade && *grade == 0 && !normal_assessment) grade.reset();
   if (!grade && warnings) {
     const int hours = int(config.ice_window_hours);

@@ -256,8 +256,12 @@ std::vector<Assessment> collect_assessments(const fhir::PatientRecord& record, f
     auto& sink = group.time.latest >= warn_from ? warnings : quiet;
     assessments.push_back(score_group(std::move(group), sink));
   }
-  std::stable_sort(assessments.begin(), assessments.end(),
-                   [](const Assessment& a, const Assessment& b) { return a.time < b.time; });
+  // Groups come in the order of the record's observations, which intake
+  // sorts by time: a stable sort would only move every assessment for nothing.
+  const auto by_time = [](const Assessment& a, const Assessment& b) { return a.time < b.time; };
+  if (!std::is_sorted(assessments.begin(), assessments.end(), by_time)) {
+    std::stable_sort(assessments.begin(), assessments.end(), by_time);
+  }
   return assessments;
 }
 
