@@ -1,5 +1,7 @@
 #include "cards/card.h"
 
+#include <cstdint>
+#include <cstring>
 #include <initializer_list>
 
 #include <rapidjson/stringbuffer.h>
@@ -338,6 +340,187 @@ Value card_json(const Card& card, JsonAllocator& allocator) {
   return object;
 }
 
+// --- writing as text ----------------------------------------------------------------
+//
+// The same bytes as RapidJSON's Writer makes of card_json, without the DOM:
+// the service writes every card it sends, and the Writer copies a string one
+// byte at a time while card detail runs to kilobytes. Members come in
+// card_json's order; the first member of each object is always present, so
+// every later one starts with a comma.
+
+// Whether any of the eight bytes at `bytes` is below 0x20, '"' or '\\'
+// (the exact tests of "Bit Twiddling Hacks", hasless and haszero).
+bool any_escaped(const char* bytes) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101u;
+  constexpr std::uint64_t kHighs = 0x8080808080808080u;
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  const std::uint64_t quote = word ^ (kOnes * '"');
+  const std::uint64_t backslash = word ^ (kOnes * '\\');
+  const std::uint64_t below_space = (word - kOnes * 0x20) & ~word;
+  const std::uint64_t zero_quote = (quote - kOnes) & ~quote;
+  const std::uint64_t zero_backslash = (backslash - kOnes) & ~backslash;
+  return ((below_space | zero_quote | zero_backslash) & kHighs) != 0;
+}
+
+// RapidJSON's escapes (writer.h, default flags): \" \\ \b \f \n \r \t, \u00XX
+// with capital hex digits for any other byte below 0x20, every other byte
+// as it is (the text is valid UTF-8, check_text).
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    // Card text is long runs of plain text: eight bytes at a time while
+    // none of them needs an escape.
+    while (i + 8 <= text.size() && !any_escaped(text.data() + i)) i += 8;
+    if (i == text.size()) break;
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\f': out += 'f'; break;
+      case '\n': out += 'n'; break;
+      case '\r': out += 'r'; break;
+      case '\t': out += 't'; break;
+      default:
+        out += "u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+}
+
+// `,"name":"text"`; member names need no escaping.
+void append_member(std::string& out, std::string_view name, std::string_view text) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  append_json_string(out, text);
+}
+
+void append_if_present(std::string& out, std::string_view name, std::string_view text) {
+  if (!text.empty()) append_member(out, name, text);
+}
+
+void append_coding(std::string& out, const Coding& coding) {
+  out += "{\"system\":";
+  append_json_string(out, coding.system);
+  append_member(out, "code", coding.code);
+  append_if_present(out, "display", coding.display);
+  out += '}';
+}
+
+void append_writer_text(std::string& out, const Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  out.append(buffer.GetString(), buffer.GetSize());
+}
+
+void append_action(std::string& out, const Action& action) {
+  out += "{\"type\":";
+  append_json_string(out, to_string(action.type));
+  append_member(out, "description", action.description);
+  if (const Value* kept = kept_parse(action)) {
+    out += ",\"resource\":";
+    // The builder's text is what the Writer made of this very DOM.
+    if (action.parsed->text_written_from_document) {
+      out += action.resource;
+    } else {
+      append_writer_text(out, *kept);
+    }
+  } else if (!action.resource.empty()) {
+    out += ",\"resource\":";
+    rapidjson::Document resource;
+    fhir::parse_json(action.resource, resource);
+    append_writer_text(out, resource);
+  }
+  append_if_present(out, "resourceId", action.resource_id);
+  out += '}';
+}
+
+std::string card_text(const Card& card) {
+  // Room for the text as it is and the override reasons, so the string
+  // rarely grows as it is written.
+  std::size_t expected = 1024 + card.summary.size() + card.detail.size();
+  for (const auto& suggestion : card.suggestions) {
+    for (const auto& action : suggestion.actions) expected += 256 + action.resource.size();
+  }
+  std::string out;
+  out.reserve(expected);
+  out += "{\"uuid\":";
+  append_json_string(out, card.uuid);
+  append_member(out, "summary", card.summary);
+  append_if_present(out, "detail", card.detail);
+  append_member(out, "indicator", to_string(card.indicator));
+
+  out += ",\"source\":{\"label\":";
+  append_json_string(out, card.source.label);
+  append_if_present(out, "url", card.source.url);
+  append_if_present(out, "icon", card.source.icon);
+  if (card.source.topic) {
+    out += ",\"topic\":";
+    append_coding(out, *card.source.topic);
+  }
+  out += '}';
+
+  if (!card.suggestions.empty()) {
+    out += ",\"suggestions\":[";
+    for (std::size_t i = 0; i < card.suggestions.size(); ++i) {
+      const Suggestion& suggestion = card.suggestions[i];
+      if (i > 0) out += ',';
+      out += "{\"label\":";
+      append_json_string(out, suggestion.label);
+      append_member(out, "uuid", suggestion.uuid);
+      if (suggestion.is_recommended) out += ",\"isRecommended\":true";
+      if (!suggestion.actions.empty()) {
+        out += ",\"actions\":[";
+        for (std::size_t k = 0; k < suggestion.actions.size(); ++k) {
+          if (k > 0) out += ',';
+          append_action(out, suggestion.actions[k]);
+        }
+        out += ']';
+      }
+      out += '}';
+    }
+    out += ']';
+    append_member(out, "selectionBehavior", to_string(*card.selection_behavior));
+  }
+
+  if (!card.override_reasons.empty()) {
+    out += ",\"overrideReasons\":[";
+    for (std::size_t i = 0; i < card.override_reasons.size(); ++i) {
+      if (i > 0) out += ',';
+      append_coding(out, card.override_reasons[i]);
+    }
+    out += ']';
+  }
+  if (!card.links.empty()) {
+    out += ",\"links\":[";
+    for (std::size_t i = 0; i < card.links.size(); ++i) {
+      const Link& link = card.links[i];
+      if (i > 0) out += ',';
+      out += "{\"label\":";
+      append_json_string(out, link.label);
+      append_member(out, "url", link.url);
+      append_member(out, "type", to_string(link.type));
+      append_if_present(out, "appContext", link.app_context);
+      out += '}';
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
 // --- reading --------------------------------------------------------------------
 
 std::string check_members(const Value& object, const std::string& path,
@@ -623,6 +806,8 @@ Value to_json(const Card& card, JsonAllocator& allocator) {
   if (!check_card(card).empty()) return Value(rapidjson::kNullType);
   return card_json(card, allocator);
 }
+
+std::string checked_card_json(const Card& card) { return card_text(card); }
 
 Value to_json(const Action& action, JsonAllocator& allocator) {
   if (!check_action(action).empty()) return Value(rapidjson::kNullType);

@@ -61,11 +61,12 @@ struct Action {
   std::string resource;     // JSON object text; create/update only
   std::string resource_id;  // "Type/id"; delete only
   // `resource` as fhir::parse_json reads it (cards/parsed_resource.h), kept
-  // by whoever built the action: in the service each card is checked four
-  // times and written twice, and each would parse the resource again. Used
-  // only while `resource` is still the very text it holds (compared each
-  // time); any other text is parsed afresh. Not part of what the action
-  // says: == ignores it.
+  // by whoever built the action: a card is checked several times on its
+  // way to the EHR (recommend, the response), and each check would parse
+  // the resource again; writing the card copies the text when the builder
+  // wrote it from this DOM. Used only while `resource` is still the very
+  // text it holds (compared each time); any other text is parsed afresh.
+  // Not part of what the action says: == ignores it.
   std::shared_ptr<const ParsedResource> parsed = nullptr;
   bool operator==(const Action& other) const;
 };
@@ -129,6 +130,11 @@ std::string check_response(const Response& response);
 // fails is written as null rather than as a card that says something else than
 // was meant, so callers must check and report the problem before writing.
 rapidjson::Value to_json(const Card& card, JsonAllocator& allocator);
+// to_json(card) as compact text: byte for byte what RapidJSON's Writer makes
+// of that value, written straight from the card. For a card that passed
+// check_card, which is not run again (the service writes each card of a
+// response it has just checked); for any other the text is unspecified.
+std::string checked_card_json(const Card& card);
 rapidjson::Value to_json(const Action& action, JsonAllocator& allocator);  // null when check_action fails
 // {"cards": [...], "systemActions": [...]}; systemActions omitted when empty.
 rapidjson::Value to_json(const Response& response, JsonAllocator& allocator);

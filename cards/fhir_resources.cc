@@ -279,6 +279,7 @@ BuiltResource finish(Draft& draft) {
   BuiltResource result{std::string(buffer.GetString(), buffer.GetSize()), {}, nullptr};
   if (reads_as_built(result.json, draft.resource)) {
     draft.built->text = result.json;
+    draft.built->text_written_from_document = true;
     result.parsed = std::move(draft.built);
   }
   return result;

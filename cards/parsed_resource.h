@@ -20,6 +20,9 @@ struct ParsedResource {
   std::string text;
   rapidjson::MemoryPoolAllocator<> allocator;  // sized for one resource, not a 64 KiB chunk
   rapidjson::Document document;
+  // Whether `text` is what RapidJSON's Writer writes of `document` (a built
+  // resource, written from it), so that writing a card may copy the text.
+  bool text_written_from_document = false;
 };
 
 // `text` as fhir::parse_json reads it; null when it does not parse.

@@ -69,6 +69,9 @@ std::vector<Card> recommend(const fhir::PatientRecord& record, const Evaluation&
   // Out of scope: the patient has no immune effector cell therapy (or it is
   // not graded), so no card at all; a septic patient must never get CRS advice.
   if (!evaluation.in_scope) return cards;
+  // More than any patient gets (a family adds a card or two), so the cards,
+  // some twenty strings and lists each, are not moved as the list grows.
+  cards.reserve(16);
   const CardInputs in{record, evaluation, protocol, config, context};
   const SteroidPlan plan = steroid_plan(in);
 

@@ -379,7 +379,6 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
       log.error = "internal error: SHA-256 of the inputs failed";
       return json_response(500, error_body("internal error: the audit trail could not be written"));
     }
-    rapidjson::Document scratch;
     for (const auto& card : response.cards) {
       AuditRecord entry;
       entry.card_uuid = card.uuid;
@@ -394,7 +393,7 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
       entry.protocol_version = card.protocol_version.empty() ? protocol_.version : card.protocol_version;
       entry.engine_version = std::string(kEngineVersion);
       entry.inputs_sha256 = fingerprint;
-      entry.card_json = write_json(to_json(card, scratch.GetAllocator()));
+      entry.card_json = checked_card_json(card);  // check_response passed above
       entry.shadow = config_.shadow;
       entry.issuer = log.client_issuer;
       entry.tenant = log.client_tenant;
