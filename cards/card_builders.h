@@ -86,6 +86,9 @@ Action resource_action(ActionType type, std::string description, BuiltResource b
 // to "any" unless the caller chose one.
 void add_suggestion(Card& card, std::string label, bool recommended, std::vector<Action> actions,
                     std::string_view key = "");
+// The same with one action, moved in: a braced list would copy it, resource
+// text and all.
+void add_suggestion(Card& card, std::string label, bool recommended, Action action, std::string_view key = "");
 
 // ---- facts from the record (card_facts.cc) -------------------------------------
 

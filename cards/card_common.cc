@@ -32,29 +32,42 @@ std::string source_label(const Protocol& protocol) {
   return label + " v" + protocol.version;
 }
 
-std::string footer(const CardInputs& in, std::string_view rule_id, const std::vector<std::string>& source_ids) {
+// Appended to the card's own detail, which it ends.
+void append_footer(std::string& text, const CardInputs& in, std::string_view rule_id, const std::string& url,
+                   const std::vector<std::string>& source_ids) {
   const Protocol& protocol = in.protocol;
-  std::string text = "---\n\n";
+  text += "---\n\n";
   if (!in.context.missing_data.empty()) {
-    text += "**Not available to this service, so not considered:** " + join(in.context.missing_data, "; ") +
-            ".\n\n";
+    text += "**Not available to this service, so not considered:** ";
+    text += join(in.context.missing_data, "; ");
+    text += ".\n\n";
   }
-  const std::string url = rule_url(protocol, rule_id);
-  text += "Rule `" + std::string(rule_id) + "`";
-  if (!url.empty()) text += " ([clinical rules](" + url + "))";
-  text += " of the protocol *" + protocol.name + "* version " + protocol.version;
-  if (!protocol.date.empty()) text += " (" + protocol.date + ")";
+  text += "Rule `";
+  text += rule_id;
+  text += '`';
+  if (!url.empty()) {
+    text += " ([clinical rules](";
+    text += url;
+    text += "))";
+  }
+  text += " of the protocol *";
+  text += protocol.name;
+  text += "* version ";
+  text += protocol.version;
+  if (!protocol.date.empty()) {
+    text += " (";
+    text += protocol.date;
+    text += ')';
+  }
   text += ".\n\n";
   std::vector<std::string> citations;
   for (const auto& id : source_ids) {
     const auto found = protocol.sources.find(id);
     const std::string citation = found == protocol.sources.end() ? id : found->second;
-    const std::string line = "`" + id + "` " + citation;
-    if (std::find(citations.begin(), citations.end(), line) == citations.end()) citations.push_back(line);
+    std::string line = "`" + id + "` " + citation;
+    if (std::find(citations.begin(), citations.end(), line) == citations.end()) citations.push_back(std::move(line));
   }
-  std::string body;
-  add_bullets(body, "Sources", citations);
-  return text + body;
+  add_bullets(text, "Sources", citations);
 }
 
 }  // namespace
@@ -66,11 +79,15 @@ Card make_card(const CardInputs& in, std::string_view rule_id, std::string_view 
   card.uuid = uuid_from({in.context.uuid_seed, in.evaluation.patient, format_time(in.evaluation.at), rule_id,
                          kind, uuid_key});
   card.summary = std::move(summary);
-  card.detail = std::move(detail) + footer(in, rule_id, source_ids);
+  card.source.url = rule_url(in.protocol, rule_id);
+  card.detail = std::move(detail);
+  // The footer is some 300 bytes; its sources a line each.
+  card.detail.reserve(card.detail.size() + 512 + 160 * source_ids.size());
+  append_footer(card.detail, in, rule_id, card.source.url, source_ids);
   card.indicator = indicator;
   card.source.label = source_label(in.protocol);
-  card.source.url = rule_url(in.protocol, rule_id);
   card.source.topic = Coding{std::string(fhir::kProjectSystem), std::string(rule_id), std::string(rule_display(rule_id))};
+  card.override_reasons.reserve(in.protocol.override_reasons.size());
   for (const auto& reason : in.protocol.override_reasons) {
     card.override_reasons.push_back(Coding{std::string(fhir::kProjectSystem), reason.code, reason.display});
   }
@@ -96,6 +113,12 @@ void add_suggestion(Card& card, std::string label, bool recommended, std::vector
   suggestion.actions = std::move(actions);
   card.suggestions.push_back(std::move(suggestion));
   if (!card.selection_behavior) card.selection_behavior = SelectionBehavior::any;
+}
+
+void add_suggestion(Card& card, std::string label, bool recommended, Action action, std::string_view key) {
+  std::vector<Action> actions;
+  actions.push_back(std::move(action));
+  add_suggestion(card, std::move(label), recommended, std::move(actions), key);
 }
 
 }  // namespace icans

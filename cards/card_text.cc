@@ -196,7 +196,11 @@ void add_bullets(std::string& markdown, std::string_view heading, const std::vec
     markdown += heading;
     markdown += "**\n\n";
   }
-  for (const auto& item : items) markdown += "- " + item + "\n";
+  for (const auto& item : items) {
+    markdown += "- ";
+    markdown += item;
+    markdown += '\n';
+  }
   markdown += "\n";
 }
 

@@ -103,8 +103,8 @@ void add_tocilizumab_card(const CardInputs& in, const SteroidPlan& plan, std::ve
   if (grade >= 3) indicator = Indicator::critical;
   else if (regimen) indicator = Indicator::warning;
   Card card = make_card(in, rule::kCrsTocilizumab, regimen ? "crs-tocilizumab" : "crs-supportive", indicator, summary,
-                        detail, sources);
-  if (action) add_suggestion(card, order_label, true, {*action});
+                        std::move(detail), sources);
+  if (action) add_suggestion(card, order_label, true, std::move(*action));
   cards.push_back(std::move(card));
 }
 
@@ -121,7 +121,7 @@ void add_icans_without_crs_warning(const CardInputs& in, std::vector<Card>& card
                        " without CRS: no tocilizumab, it does not treat ICANS and may worsen it",
                    "ICANS without CRS: tocilizumab does not treat ICANS and may worsen it"});
   cards.push_back(make_card(in, rule::kCrsTocilizumab, "tocilizumab-icans-without-crs", Indicator::warning, summary,
-                            detail, in.protocol.crs.sources));
+                            std::move(detail), in.protocol.crs.sources));
 }
 
 }  // namespace

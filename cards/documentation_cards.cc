@@ -51,7 +51,7 @@ void add_documentation_card(const CardInputs& in, std::vector<Card>& cards) {
   if (!documentation.coded_first.code.empty()) {
     if (auto s = condition_suggestion(in, documentation.coded_first, "Complication of immune effector cell therapy",
                                       std::nullopt, error)) {
-      suggestions.push_back(*s);
+      suggestions.push_back(std::move(*s));
     } else {
       errors.push_back(error);
     }
@@ -60,7 +60,7 @@ void add_documentation_card(const CardInputs& in, std::vector<Card>& cards) {
   if (icans) {
     const std::string text = "ICANS grade " + std::to_string(*evaluation.icans.grade) + " (ASTCT 2019)";
     if (auto s = condition_suggestion(in, *icans, text, evaluation.icans_at_least_since[0], error)) {
-      suggestions.push_back(*s);
+      suggestions.push_back(std::move(*s));
     } else {
       errors.push_back(error);
     }
@@ -72,7 +72,7 @@ void add_documentation_card(const CardInputs& in, std::vector<Card>& cards) {
   if (crs) {
     const std::string text = "CRS grade " + std::to_string(*evaluation.crs.grade) + " (ASTCT 2019)";
     if (auto s = condition_suggestion(in, *crs, text, std::nullopt, error)) {
-      suggestions.push_back(*s);
+      suggestions.push_back(std::move(*s));
     } else {
       errors.push_back(error);
     }
@@ -90,9 +90,11 @@ void add_documentation_card(const CardInputs& in, std::vector<Card>& cards) {
   const std::string summary =
       fit_summary({"Document " + join(what, " and ") + ", " + documentation.coded_first.code + " coded first",
                    "Document " + join(what, " and "), "Document the ICANS/CRS grade in ICD-10-CM"});
-  Card card = make_card(in, rule::kDocumentation, "documentation", Indicator::info, summary, detail,
+  Card card = make_card(in, rule::kDocumentation, "documentation", Indicator::info, summary, std::move(detail),
                         documentation.sources);
-  for (auto& suggestion : suggestions) add_suggestion(card, suggestion.label, false, {suggestion.action});
+  for (auto& suggestion : suggestions) {
+    add_suggestion(card, std::move(suggestion.label), false, std::move(suggestion.action));
+  }
   cards.push_back(std::move(card));
 }
 

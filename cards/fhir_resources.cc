@@ -1,7 +1,9 @@
 #include "cards/fhir_resources.h"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <initializer_list>
 #include <string_view>
 
@@ -140,94 +142,13 @@ std::string check_reason(const std::optional<ReasonDraft>& reason) {
 
 // --- building ----------------------------------------------------------------
 //
-// A resource is built as a DOM and its text written from it. The DOM goes
-// with the text (BuiltResource::parsed): a card checks and writes its
-// resources several times, and would otherwise parse the text each time.
-
-using Allocator = rapidjson::MemoryPoolAllocator<>;
-using rapidjson::Value;
-
-Value text_value(std::string_view text, Allocator& allocator) {
-  return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
-}
-
-void member(Value& object, const char* name, std::string_view text, Allocator& allocator) {
-  object.AddMember(rapidjson::StringRef(name), text_value(text, allocator), allocator);
-}
-
-// FHIR decimals keep the precision they are written with; an integral dose is
-// written without ".0" so it reads as charted. Precondition: finite.
-Value number(double value) {
-  if (std::trunc(value) == value && std::fabs(value) < 9.0e15) return Value(static_cast<std::int64_t>(value));
-  return Value(value);
-}
-
-Value coding(const fhir::Coding& value, Allocator& allocator) {
-  Value object(rapidjson::kObjectType);
-  member(object, "system", value.system, allocator);
-  member(object, "code", value.code, allocator);
-  if (!value.display.empty()) member(object, "display", value.display, allocator);
-  return object;
-}
-
-Value codeable_concept(std::initializer_list<const fhir::Coding*> codings, std::string_view text,
-                       Allocator& allocator) {
-  Value object(rapidjson::kObjectType);
-  bool any = false;
-  for (const auto* c : codings) any = any || !c->code.empty();
-  if (any) {
-    Value list(rapidjson::kArrayType);
-    for (const auto* c : codings) {
-      if (!c->code.empty()) list.PushBack(coding(*c, allocator), allocator);
-    }
-    object.AddMember("coding", list, allocator);
-  }
-  if (!text.empty()) member(object, "text", text, allocator);
-  return object;
-}
-
-Value one(Value value, Allocator& allocator) {
-  Value list(rapidjson::kArrayType);
-  list.PushBack(value, allocator);
-  return list;
-}
-
-Value reference_to(std::string_view reference, Allocator& allocator) {
-  Value object(rapidjson::kObjectType);
-  member(object, "reference", reference, allocator);
-  return object;
-}
-
-void reason(Value& resource, const std::optional<ReasonDraft>& value, Allocator& allocator) {
-  if (!value) return;
-  if (!value->coding.code.empty() || !value->text.empty()) {
-    resource.AddMember("reasonCode", one(codeable_concept({&value->coding}, value->text, allocator), allocator),
-                       allocator);
-  }
-  if (!value->reference.empty()) {
-    resource.AddMember("reasonReference", one(reference_to(value->reference, allocator), allocator), allocator);
-  }
-}
-
-void note(Value& resource, const std::string& text, Allocator& allocator) {
-  if (text.empty()) return;
-  Value annotation(rapidjson::kObjectType);
-  member(annotation, "text", text, allocator);
-  resource.AddMember("note", one(std::move(annotation), allocator), allocator);
-}
-
-// A resource under construction: its DOM, in the allocator that will keep it.
-struct Draft {
-  std::shared_ptr<ParsedResource> built = std::make_shared<ParsedResource>(4096);
-  Value& resource = built->document;
-  Allocator& allocator = built->allocator;
-
-  Draft(const char* type, const std::string& id) {
-    resource.SetObject();
-    member(resource, "resourceType", type, allocator);
-    if (!id.empty()) member(resource, "id", id, allocator);
-  }
-};
+// A resource is written as text and built as a DOM in one pass: each piece
+// goes to RapidJSON's Writer and to the Document's own SAX handler, the
+// events GenericValue::Accept would send the Writer for that DOM, so the
+// text is what the Writer makes of it. The Document sizes each object to
+// its members; AddMember would reserve sixteen for each. The DOM goes with
+// the text (BuiltResource::parsed): a card checks and writes its resources
+// several times, and would otherwise parse the text each time.
 
 // A number whose text reads back as the same double: RapidJSON writes the
 // shortest digits that should, and reads without full precision.
@@ -247,40 +168,201 @@ bool reads_back(double value) {
   return !reader.Parse(stream, reading).IsError() && reading.value == value;
 }
 
-bool numbers_read_back(const Value& value) {
-  if (value.IsDouble()) return reads_back(value.GetDouble());
-  if (value.IsObject()) {
-    for (auto m = value.MemberBegin(); m != value.MemberEnd(); ++m) {
-      if (!numbers_read_back(m->value)) return false;
+// The text and the DOM of one resource, written together (see above).
+class Out {
+ public:
+  explicit Out(rapidjson::Document& dom) : dom_(dom), writer_(buffer_) {}
+
+  void start_object() {
+    value();
+    open(false);
+    writer_.StartObject();
+    dom_.StartObject();
+  }
+  void end_object() {
+    const rapidjson::SizeType count = close();
+    writer_.EndObject(count);
+    dom_.EndObject(count);
+  }
+  void start_array() {
+    value();
+    open(true);
+    writer_.StartArray();
+    dom_.StartArray();
+  }
+  void end_array() {
+    const rapidjson::SizeType count = close();
+    writer_.EndArray(count);
+    dom_.EndArray(count);
+  }
+  // `name` is a literal: the DOM refers to it, as AddMember(StringRef) did.
+  void key(const char* name) {
+    ++levels_[depth_ - 1].count;
+    const auto length = static_cast<rapidjson::SizeType>(std::char_traits<char>::length(name));
+    writer_.Key(name, length);
+    dom_.Key(name, length, false);
+  }
+  void string(std::string_view text) {
+    value();
+    const auto length = static_cast<rapidjson::SizeType>(text.size());
+    writer_.String(text.data(), length);
+    dom_.String(text.data(), length, true);
+  }
+  void integer(int number) {
+    value();
+    writer_.Int(number);
+    dom_.Int(number);
+  }
+  // FHIR decimals keep the precision they are written with; an integral dose
+  // is written without ".0" so it reads as charted. Precondition: finite.
+  void decimal(double number) {
+    value();
+    if (std::trunc(number) == number && std::fabs(number) < 9.0e15) {
+      writer_.Int64(static_cast<std::int64_t>(number));
+      dom_.Int64(static_cast<std::int64_t>(number));
+    } else {
+      writer_.Double(number);
+      dom_.Double(number);
+      numbers_read_back_ = numbers_read_back_ && reads_back(number);
     }
   }
-  if (value.IsArray()) {
-    for (const auto& element : value.GetArray()) {
-      if (!numbers_read_back(element)) return false;
-    }
+  void boolean(bool flag) {
+    value();
+    writer_.Bool(flag);
+    dom_.Bool(flag);
   }
-  return true;
+  void member(const char* name, std::string_view text) {
+    key(name);
+    string(text);
+  }
+
+  std::string text() const { return std::string(buffer_.GetString(), buffer_.GetSize()); }
+  // Whether each number written reads back as the same double (reads_back).
+  bool numbers_read_back() const { return numbers_read_back_; }
+
+ private:
+  struct Level {
+    rapidjson::SizeType count = 0;  // members of an object, elements of an array
+    bool array = false;
+  };
+  // Each builder below nests at most six levels.
+  static constexpr std::size_t kMaxDepth = 8;
+
+  // An array counts its elements as they come; an object, its keys.
+  void value() {
+    if (depth_ > 0 && levels_[depth_ - 1].array) ++levels_[depth_ - 1].count;
+  }
+  void open(bool array) {
+    if (depth_ == kMaxDepth) std::abort();  // a builder below nests deeper than it may
+    levels_[depth_++] = Level{0, array};
+  }
+  rapidjson::SizeType close() { return levels_[--depth_].count; }
+
+  rapidjson::Document& dom_;
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+  std::array<Level, kMaxDepth> levels_{};
+  std::size_t depth_ = 0;
+  bool numbers_read_back_ = true;
+};
+
+void coding(Out& out, const fhir::Coding& value) {
+  out.start_object();
+  out.member("system", value.system);
+  out.member("code", value.code);
+  if (!value.display.empty()) out.member("display", value.display);
+  out.end_object();
 }
 
-// Whether fhir::parse_json reads `text`, written from `resource`, as exactly
-// `resource`: the DOM has no repeated member names and nests a few levels,
-// so that holds when the text is UTF-8, its strings hold no \u escape
-// (RapidJSON writes one only for a control character), and each number
-// reads back as written. Otherwise the text is parsed where it is needed,
-// as any text is.
-bool reads_as_built(std::string_view text, const Value& resource) {
-  return utf8_length(text) && text.find("\\u") == std::string_view::npos && numbers_read_back(resource);
+void codeable_concept(Out& out, std::initializer_list<const fhir::Coding*> codings, std::string_view text) {
+  out.start_object();
+  bool any = false;
+  for (const auto* c : codings) any = any || !c->code.empty();
+  if (any) {
+    out.key("coding");
+    out.start_array();
+    for (const auto* c : codings) {
+      if (!c->code.empty()) coding(out, *c);
+    }
+    out.end_array();
+  }
+  if (!text.empty()) out.member("text", text);
+  out.end_object();
 }
 
-BuiltResource finish(Draft& draft) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  draft.resource.Accept(writer);
-  BuiltResource result{std::string(buffer.GetString(), buffer.GetSize()), {}, nullptr};
-  if (reads_as_built(result.json, draft.resource)) {
-    draft.built->text = result.json;
-    draft.built->text_written_from_document = true;
-    result.parsed = std::move(draft.built);
+void reference_to(Out& out, std::string_view reference) {
+  out.start_object();
+  out.member("reference", reference);
+  out.end_object();
+}
+
+void subject(Out& out, const std::string& patient_id) {
+  out.key("subject");
+  reference_to(out, "Patient/" + patient_id);
+}
+
+void reason(Out& out, const std::optional<ReasonDraft>& value) {
+  if (!value) return;
+  if (!value->coding.code.empty() || !value->text.empty()) {
+    out.key("reasonCode");
+    out.start_array();
+    codeable_concept(out, {&value->coding}, value->text);
+    out.end_array();
+  }
+  if (!value->reference.empty()) {
+    out.key("reasonReference");
+    out.start_array();
+    reference_to(out, value->reference);
+    out.end_array();
+  }
+}
+
+void note(Out& out, const std::string& text) {
+  if (text.empty()) return;
+  out.key("note");
+  out.start_array();
+  out.start_object();
+  out.member("text", text);
+  out.end_object();
+  out.end_array();
+}
+
+// Whether fhir::parse_json reads `text`, written with its DOM by `out`, as
+// exactly that DOM: the DOM has no repeated member names and nests a few
+// levels, so that holds when the text is UTF-8, its strings hold no \u
+// escape (RapidJSON writes one only for a control character), and each
+// number reads back as written. Otherwise the text is parsed where it is
+// needed, as any text is.
+bool reads_as_built(std::string_view text, const Out& out) {
+  return utf8_length(text) && text.find("\\u") == std::string_view::npos && out.numbers_read_back();
+}
+
+// The resource: resourceType and id, then what `write` adds; its DOM is kept
+// when the text reads back as it.
+template <typename Write>
+BuiltResource build(const char* type, const std::string& id, Write write) {
+  // A built resource's DOM takes 1 to 2 KiB of its pool (the objects sized
+  // to their members), so one chunk holds it.
+  auto built = std::make_shared<ParsedResource>(3072);
+  std::string text;
+  bool kept = false;
+  auto generate = [&](rapidjson::Document& dom) {
+    Out out(dom);
+    out.start_object();
+    out.member("resourceType", type);
+    if (!id.empty()) out.member("id", id);
+    write(out);
+    out.end_object();
+    text = out.text();
+    kept = reads_as_built(text, out);
+    return true;
+  };
+  built->document.Populate(generate);
+  BuiltResource result{std::move(text), {}, nullptr};
+  if (kept) {
+    built->text = result.json;
+    built->text_written_from_document = true;
+    result.parsed = std::move(built);
   }
   return result;
 }
@@ -316,46 +398,65 @@ BuiltResource medication_request(const MedicationRequestDraft& draft) {
   if (auto error = check_reason(draft.reason); !error.empty()) return refuse(error);
   if (auto error = check_optional_text(draft.note, "note"); !error.empty()) return refuse(error);
 
-  Draft built("MedicationRequest", draft.id);
-  Value& resource = built.resource;
-  Allocator& allocator = built.allocator;
-  member(resource, "status", "draft", allocator);
-  member(resource, "intent", draft.intent, allocator);
-  const std::string& medication_text =
-      !draft.orderable.display.empty() ? draft.orderable.display : draft.ingredient.display;
-  resource.AddMember("medicationCodeableConcept",
-                     codeable_concept({&draft.orderable, &draft.ingredient}, medication_text, allocator), allocator);
-  resource.AddMember("subject", reference_to("Patient/" + draft.patient_id, allocator), allocator);
-  reason(resource, draft.reason, allocator);
-  note(resource, draft.note, allocator);
+  return build("MedicationRequest", draft.id, [&](Out& out) {
+    out.member("status", "draft");
+    out.member("intent", draft.intent);
+    const std::string& medication_text =
+        !draft.orderable.display.empty() ? draft.orderable.display : draft.ingredient.display;
+    out.key("medicationCodeableConcept");
+    codeable_concept(out, {&draft.orderable, &draft.ingredient}, medication_text);
+    subject(out, draft.patient_id);
+    reason(out, draft.reason);
+    note(out, draft.note);
 
-  Value dosage(rapidjson::kObjectType);
-  member(dosage, "text", draft.text, allocator);
-  Value repeat(rapidjson::kObjectType);
-  if (draft.every_hours == 0) {
-    repeat.AddMember("count", 1, allocator);
-  } else {
-    if (draft.max_doses > 0) repeat.AddMember("count", draft.max_doses, allocator);
-    repeat.AddMember("frequency", 1, allocator);
-    repeat.AddMember("period", draft.every_hours, allocator);
-    member(repeat, "periodUnit", "h", allocator);
-  }
-  Value timing(rapidjson::kObjectType);
-  timing.AddMember("repeat", repeat, allocator);
-  dosage.AddMember("timing", timing, allocator);
-  if (draft.as_needed) dosage.AddMember("asNeededBoolean", true, allocator);
-  if (!draft.route.code.empty()) dosage.AddMember("route", codeable_concept({&draft.route}, "", allocator), allocator);
-  Value quantity(rapidjson::kObjectType);
-  quantity.AddMember("value", number(draft.dose_value), allocator);
-  member(quantity, "unit", draft.dose_unit.display.empty() ? draft.dose_unit.code : draft.dose_unit.display,
-         allocator);
-  member(quantity, "system", fhir::kUcum, allocator);
-  member(quantity, "code", draft.dose_unit.code, allocator);
-  Value dose_and_rate(rapidjson::kObjectType);
-  dose_and_rate.AddMember("doseQuantity", quantity, allocator);
-  dosage.AddMember("doseAndRate", one(std::move(dose_and_rate), allocator), allocator);
-  resource.AddMember("dosageInstruction", one(std::move(dosage), allocator), allocator);
-  return finish(built);
+    out.key("dosageInstruction");
+    out.start_array();
+    out.start_object();
+    out.member("text", draft.text);
+    out.key("timing");
+    out.start_object();
+    out.key("repeat");
+    out.start_object();
+    if (draft.every_hours == 0) {
+      out.key("count");
+      out.integer(1);
+    } else {
+      if (draft.max_doses > 0) {
+        out.key("count");
+        out.integer(draft.max_doses);
+      }
+      out.key("frequency");
+      out.integer(1);
+      out.key("period");
+      out.integer(draft.every_hours);
+      out.member("periodUnit", "h");
+    }
+    out.end_object();
+    out.end_object();
+    if (draft.as_needed) {
+      out.key("asNeededBoolean");
+      out.boolean(true);
+    }
+    if (!draft.route.code.empty()) {
+      out.key("route");
+      codeable_concept(out, {&draft.route}, "");
+    }
+    out.key("doseAndRate");
+    out.start_array();
+    out.start_object();
+    out.key("doseQuantity");
+    out.start_object();
+    out.key("value");
+    out.decimal(draft.dose_value);
+    out.member("unit", draft.dose_unit.display.empty() ? draft.dose_unit.code : draft.dose_unit.display);
+    out.member("system", fhir::kUcum);
+    out.member("code", draft.dose_unit.code);
+    out.end_object();
+    out.end_object();
+    out.end_array();
+    out.end_object();
+    out.end_array();
+  });
 }
 
 BuiltResource service_request(const ServiceRequestDraft& draft) {
@@ -371,17 +472,16 @@ BuiltResource service_request(const ServiceRequestDraft& draft) {
   if (auto error = check_reason(draft.reason); !error.empty()) return refuse(error);
   if (auto error = check_optional_text(draft.note, "note"); !error.empty()) return refuse(error);
 
-  Draft built("ServiceRequest", draft.id);
-  Value& resource = built.resource;
-  Allocator& allocator = built.allocator;
-  member(resource, "status", "draft", allocator);
-  member(resource, "intent", draft.intent, allocator);
-  if (!draft.priority.empty()) member(resource, "priority", draft.priority, allocator);
-  resource.AddMember("code", codeable_concept({&draft.code}, draft.text, allocator), allocator);
-  resource.AddMember("subject", reference_to("Patient/" + draft.patient_id, allocator), allocator);
-  reason(resource, draft.reason, allocator);
-  note(resource, draft.note, allocator);
-  return finish(built);
+  return build("ServiceRequest", draft.id, [&](Out& out) {
+    out.member("status", "draft");
+    out.member("intent", draft.intent);
+    if (!draft.priority.empty()) out.member("priority", draft.priority);
+    out.key("code");
+    codeable_concept(out, {&draft.code}, draft.text);
+    subject(out, draft.patient_id);
+    reason(out, draft.reason);
+    note(out, draft.note);
+  });
 }
 
 BuiltResource condition(const ConditionDraft& draft) {
@@ -419,25 +519,30 @@ BuiltResource condition(const ConditionDraft& draft) {
   const std::string category_display =
       draft.category == "problem-list-item" ? "Problem List Item" : "Encounter Diagnosis";
 
-  Draft built("Condition", draft.id);
-  Value& resource = built.resource;
-  Allocator& allocator = built.allocator;
   const fhir::Coding clinical{kConditionClinicalSystem, draft.clinical_status, clinical_display(draft.clinical_status)};
-  resource.AddMember("clinicalStatus", codeable_concept({&clinical}, "", allocator), allocator);
   const fhir::Coding verification{kConditionVerificationSystem, draft.verification_status, verification_display};
-  resource.AddMember("verificationStatus", codeable_concept({&verification}, "", allocator), allocator);
   const fhir::Coding category{kConditionCategorySystem, draft.category, category_display};
-  resource.AddMember("category", one(codeable_concept({&category}, "", allocator), allocator), allocator);
-  Value code(rapidjson::kObjectType);
-  Value codings(rapidjson::kArrayType);
-  for (const auto& c : draft.codings) codings.PushBack(coding(c, allocator), allocator);
-  code.AddMember("coding", codings, allocator);
-  if (!draft.text.empty()) member(code, "text", draft.text, allocator);
-  resource.AddMember("code", code, allocator);
-  resource.AddMember("subject", reference_to("Patient/" + draft.patient_id, allocator), allocator);
-  if (draft.onset) member(resource, "onsetDateTime", fhir::format_instant(*draft.onset), allocator);
-  note(resource, draft.note, allocator);
-  return finish(built);
+  return build("Condition", draft.id, [&](Out& out) {
+    out.key("clinicalStatus");
+    codeable_concept(out, {&clinical}, "");
+    out.key("verificationStatus");
+    codeable_concept(out, {&verification}, "");
+    out.key("category");
+    out.start_array();
+    codeable_concept(out, {&category}, "");
+    out.end_array();
+    out.key("code");
+    out.start_object();
+    out.key("coding");
+    out.start_array();
+    for (const auto& c : draft.codings) coding(out, c);
+    out.end_array();
+    if (!draft.text.empty()) out.member("text", draft.text);
+    out.end_object();
+    subject(out, draft.patient_id);
+    if (draft.onset) out.member("onsetDateTime", fhir::format_instant(*draft.onset));
+    note(out, draft.note);
+  });
 }
 
 }  // namespace icans

@@ -98,7 +98,7 @@ void add_monitoring_card(const CardInputs& in, std::vector<Card>& cards) {
     add_paragraph(detail, "The latest assessment is incomplete (missing " + join(evaluation.assessment.missing_items, ", ") +
                               "): chart every item.");
   }
-  cards.push_back(make_card(in, rule::kIceMonitoring, "ice-monitoring", Indicator::info, summary, detail,
+  cards.push_back(make_card(in, rule::kIceMonitoring, "ice-monitoring", Indicator::info, summary, std::move(detail),
                             monitoring.sources));
 }
 

@@ -60,8 +60,10 @@ void tocilizumab_draft_card(const CardInputs& in, const fhir::MedicationRequest&
                        ", CRS 0); it may worsen ICANS",
                    "Draft tocilizumab: not for ICANS without CRS; it may worsen ICANS"});
   Card card = make_card(in, rule::kCrsTocilizumab, "tocilizumab-draft-icans-without-crs", Indicator::warning, summary,
-                        detail, in.protocol.crs.sources, draft.id);
-  if (auto action = remove_draft(draft)) add_suggestion(card, "Remove the tocilizumab draft order", true, {*action});
+                        std::move(detail), in.protocol.crs.sources, draft.id);
+  if (auto action = remove_draft(draft)) {
+    add_suggestion(card, "Remove the tocilizumab draft order", true, std::move(*action));
+  }
   cards.push_back(std::move(card));
 }
 
@@ -133,16 +135,16 @@ void steroid_draft_card(const CardInputs& in, const SteroidPlan& plan, const fhi
       fit_summary({"Draft " + draft_text(draft) + " differs from protocol: " + protocol_text,
                    "Draft " + drug_name(draft.drug) + " differs from protocol: " + protocol_text,
                    "Draft " + drug_name(draft.drug) + " differs from the protocol for " + choice.basis});
-  Card card = make_card(in, expected.rule_id, "steroid-draft-check", Indicator::warning, summary, detail, choice.sources,
-                        draft.id);
+  Card card = make_card(in, expected.rule_id, "steroid-draft-check", Indicator::warning, summary, std::move(detail),
+                        choice.sources, draft.id);
   if (replacement && replacement->orderable()) {
     std::string error;
     const auto code = icans_side ? icans_code(in.protocol, evaluation.icans.grade)
                                  : crs_code(in.protocol, evaluation.crs.grade);
     if (auto create = medication_action(in, *replacement, choice.basis, code, error)) {
       std::vector<Action> actions;
-      if (auto remove = remove_draft(draft)) actions.push_back(*remove);
-      actions.push_back(*create);
+      if (auto remove = remove_draft(draft)) actions.push_back(std::move(*remove));
+      actions.push_back(std::move(*create));
       add_suggestion(card, "Replace with " + regimen_phrase(*regimen, *replacement->dosing.dosing, replacement->dose.mg),
                      true, std::move(actions));
     }

@@ -41,7 +41,8 @@ void add_other_causes_card(const CardInputs& in, std::vector<Card>& cards) {
   const std::string summary = fit_summary({label + ": rule out other causes (" + join(names, ", ") + ")" + sedation,
                                            label + ": rule out other causes (" + join(names, ", ") + ")",
                                            label + ": rule out other causes (see detail)"});
-  cards.push_back(make_card(in, rule::kOtherCauses, "other-causes", Indicator::info, summary, detail, causes.sources));
+  cards.push_back(
+      make_card(in, rule::kOtherCauses, "other-causes", Indicator::info, summary, std::move(detail), causes.sources));
 }
 
 }  // namespace icans

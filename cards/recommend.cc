@@ -46,7 +46,7 @@ void add_cannot_grade_card(const CardInputs& in, std::vector<Card>& cards) {
   const std::string what = join(names, " and ");
   const std::string summary = fit_summary({what + " cannot be graded: " + first_missing,
                                            what + " cannot be graded: data missing (see detail)"});
-  cards.push_back(make_card(in, rule::kCannotGrade, "cannot-grade", Indicator::info, summary, detail, {}));
+  cards.push_back(make_card(in, rule::kCannotGrade, "cannot-grade", Indicator::info, summary, std::move(detail), {}));
 }
 
 // A card that breaks the CDS Hooks rules would reach the EHR as null; say

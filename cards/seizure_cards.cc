@@ -84,10 +84,14 @@ void add_management_card(const CardInputs& in, const DomainResult& seizure, std:
       fit_summary({"Seizure in the last 24 h" + grade + ": " + decision + "; status epilepticus: protocol, neurology, ICU",
                    "Seizure" + grade + ": " + decision + "; status epilepticus: protocol, neurology, ICU",
                    "Seizure" + grade + ": treat now, see detail"});
-  Card card = make_card(in, rule::kSeizureManagement, "seizure-management", Indicator::critical, summary, detail, sources);
-  if (bolus.action) add_suggestion(card, "Order " + bolus.label + " (seizure)", true, {*bolus.action}, "bolus");
+  Card card = make_card(in, rule::kSeizureManagement, "seizure-management", Indicator::critical, summary,
+                        std::move(detail), sources);
+  if (bolus.action) {
+    add_suggestion(card, "Order " + bolus.label + " (seizure)", true, std::move(*bolus.action), "bolus");
+  }
   if (status.action) {
-    add_suggestion(card, "Non-convulsive status epilepticus: order " + status.label, false, {*status.action}, "status");
+    add_suggestion(card, "Non-convulsive status epilepticus: order " + status.label, false, std::move(*status.action),
+                   "status");
   }
   cards.push_back(std::move(card));
 }
@@ -137,8 +141,8 @@ void add_prophylaxis_card(const CardInputs& in, std::vector<Card>& cards) {
   add_paragraph(detail, "**Kidney function:** " + latest_observation_text(in, Concept::creatinine) + ". " +
                             prophylaxis.renal_note);
   std::string error;
-  const auto action = medication_action(in, plan, "Seizure prophylaxis with ICANS",
-                                        icans_code(in.protocol, grade), error);
+  auto action = medication_action(in, plan, "Seizure prophylaxis with ICANS",
+                                  icans_code(in.protocol, grade), error);
   if (!error.empty()) add_paragraph(detail, "**No order attached:** " + error + ".");
   if (grade) {
     add_grade_findings(detail, "ICANS", evaluation.icans);
@@ -153,9 +157,9 @@ void add_prophylaxis_card(const CardInputs& in, std::vector<Card>& cards) {
                             "Start " + phrase + " (seizure prophylaxis)"})
              : fit_summary({lead + ": levetiracetam prophylaxis indicated; no dose proposed (see detail)",
                             "Levetiracetam prophylaxis indicated; no dose proposed (see detail)"});
-  Card card = make_card(in, rule::kSeizureProphylaxis, "seizure-prophylaxis", Indicator::warning, summary, detail,
-                        sources);
-  if (action) add_suggestion(card, "Order " + phrase, true, {*action});
+  Card card = make_card(in, rule::kSeizureProphylaxis, "seizure-prophylaxis", Indicator::warning, summary,
+                        std::move(detail), sources);
+  if (action) add_suggestion(card, "Order " + phrase, true, std::move(*action));
   cards.push_back(std::move(card));
 }
 

@@ -238,8 +238,8 @@ void add_steroid_card(const CardInputs& in, const SteroidChoice& choice, const S
   }
   add_steroids_given(detail, in.evaluation);
 
-  Card card = make_card(in, spec.rule_id, spec.kind, spec.indicator, summary, detail, sources);
-  if (action) add_suggestion(card, order_label, !choice.consider, {*action});
+  Card card = make_card(in, spec.rule_id, spec.kind, spec.indicator, summary, std::move(detail), sources);
+  if (action) add_suggestion(card, order_label, !choice.consider, std::move(*action));
   cards.push_back(std::move(card));
 }
 
@@ -324,8 +324,9 @@ void add_taper_card(const CardInputs& in, std::vector<Card>& cards) {
       summary_step.empty()
           ? fit_summary({label + " on corticosteroids: taper as clinically appropriate", label + ": taper corticosteroids"})
           : fit_summary({label + " on corticosteroids: taper, " + summary_step, label + ": taper corticosteroids"});
-  Card card = make_card(in, rule::kIcansSteroidTaper, "icans-steroid-taper", Indicator::info, summary, detail, sources);
-  if (action) add_suggestion(card, order_label, recommended, {*action});
+  Card card = make_card(in, rule::kIcansSteroidTaper, "icans-steroid-taper", Indicator::info, summary,
+                        std::move(detail), sources);
+  if (action) add_suggestion(card, order_label, recommended, std::move(*action));
   cards.push_back(std::move(card));
 }
 

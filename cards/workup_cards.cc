@@ -102,7 +102,7 @@ void add_workup_card(const CardInputs& in, std::vector<Card>& cards) {
     std::string error;
     if (auto action = service_action(in, *orderable, priority, reason_text, reason_code, item.note, error)) {
       proposals.push_back({(item.consider ? "Consider: order " : "Order ") + orderable->display, !item.consider,
-                           *action, item.id});
+                           std::move(*action), item.id});
     } else {
       errors.push_back(error);
     }
@@ -111,7 +111,7 @@ void add_workup_card(const CardInputs& in, std::vector<Card>& cards) {
                                        "Instead of " + orderable->display + ", which is not feasible.", error)) {
         proposals.push_back({"Order " + alternative->display + " instead, if " + short_name(orderable->display) +
                                  " is not feasible",
-                             false, *action, item.id + "-alternative"});
+                             false, std::move(*action), item.id + "-alternative"});
       } else {
         errors.push_back(error);
       }
@@ -134,9 +134,9 @@ void add_workup_card(const CardInputs& in, std::vector<Card>& cards) {
                                            "ICANS grade " + std::to_string(*grade) + " work-up: " +
                                                std::to_string(short_names.size()) + " items to order (see detail)"});
   const Indicator indicator = *grade >= 2 ? Indicator::warning : Indicator::info;
-  Card card = make_card(in, rule::kIcansWorkup, "icans-workup", indicator, summary, detail, sources);
+  Card card = make_card(in, rule::kIcansWorkup, "icans-workup", indicator, summary, std::move(detail), sources);
   for (auto& proposal : proposals) {
-    add_suggestion(card, std::move(proposal.label), proposal.recommended, {std::move(proposal.action)}, proposal.key);
+    add_suggestion(card, std::move(proposal.label), proposal.recommended, std::move(proposal.action), proposal.key);
   }
   cards.push_back(std::move(card));
 }
