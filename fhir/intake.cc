@@ -108,7 +108,9 @@ struct Intake::State {
     }
   }
 
-  std::optional<std::string> read_subject(const Json& json, ReadContext& context);
+  // `subject` and `patient` are the resource's members of those names, if any.
+  std::optional<std::string> read_subject(const Json* subject, const Json* patient,
+                                          ReadContext& context);
   // `type` is json's resourceType member, which every caller has looked up.
   std::string add_resource(const Json& json, const Json* type, std::string_view input,
                            std::size_t entry, const std::string& full_url);
@@ -117,12 +119,12 @@ struct Intake::State {
                             bool value_outlives_intake);
 };
 
-std::optional<std::string> Intake::State::read_subject(const Json& json, ReadContext& context) {
+std::optional<std::string> Intake::State::read_subject(const Json* subject, const Json* patient,
+                                                       ReadContext& context) {
   const char* name = "subject";
-  const Json* subject = detail::member(json, name);
   if (!subject) {
     name = "patient";
-    subject = detail::member(json, name);
+    subject = patient;
   }
   if (!subject) {
     context.warn("subject", "missing; resource not kept (no patient to file it under)");
@@ -173,7 +175,11 @@ std::string Intake::State::add_resource(const Json& json, const Json* type,
   read.origin = {std::string(input), entry};
   read.input_index = input_index;
   ReadContext context(terminology, read.origin.input, entry, read.warnings);
-  auto id = detail::string_member(json, "id", "id", context);
+  // One pass for the members every resource is looked up for; meta is
+  // usually absent, and a lookup of its own would scan every member for it.
+  enum { id_member, meta_member, subject_member, patient_member };
+  const auto found = detail::members<4>(json, {"id", "meta", "subject", "patient"});
+  const auto id = detail::as_string(found[id_member], "id", context);
   if (!id || id->empty()) {
     // Without an id a resource cannot be matched with its other versions; the
     // synthetic id ('#' never occurs in FHIR ids) keeps it apart from all others.
@@ -182,7 +188,7 @@ std::string Intake::State::add_resource(const Json& json, const Json* type,
     context.warn("id", "missing; cannot be matched with other versions of the resource; kept as " +
                            read.id);
   } else {
-    read.id = std::move(*id);
+    read.id = std::string(*id);
     context.set_resource(read.type, read.id);
     // Kept (its other versions still match it), but said: an id like this
     // comes from a broken or hostile sender, and it is quoted on cards.
@@ -190,14 +196,16 @@ std::string Intake::State::add_resource(const Json& json, const Json* type,
       context.warn("id", "not a FHIR id (1 to 64 letters, digits, '-' or '.'); kept as charted");
     }
   }
-  if (const Json* meta = detail::object_member(json, "meta", "meta", context)) {
+  if (const Json* meta = detail::as_object(found[meta_member], "meta", context)) {
     read.version.version_id =
         detail::string_member(*meta, "versionId", "meta.versionId", context).value_or("");
     if (auto updated = detail::instant_member(*meta, "lastUpdated", "meta.lastUpdated", context)) {
       read.version.last_updated = updated->earliest;
     }
   }
-  if (reader->has_subject) read.subject_reference = read_subject(json, context);
+  if (reader->has_subject) {
+    read.subject_reference = read_subject(found[subject_member], found[patient_member], context);
+  }
   if (!reader->has_subject || read.subject_reference) {
     reader->read(json, read, context);
   }

@@ -107,6 +107,25 @@ const Json* as_array(const Json* value, const FieldPath& field, ReadContext& con
   return value;
 }
 
+const Json* as_object(const Json* value, const FieldPath& field, ReadContext& context) {
+  if (!value) return nullptr;
+  if (!value->IsObject()) {
+    context.warn(field, type_mismatch("object", *value) + "; not read");
+    return nullptr;
+  }
+  return value;
+}
+
+std::optional<std::string_view> as_string(const Json* value, const FieldPath& field,
+                                          ReadContext& context) {
+  if (!value) return std::nullopt;
+  if (!value->IsString()) {
+    context.warn(field, type_mismatch("string", *value) + "; not read");
+    return std::nullopt;
+  }
+  return view_of(*value);
+}
+
 std::optional<std::string> string_member(const Json& object, std::string_view name,
                                          const FieldPath& field, ReadContext& context) {
   const auto value = string_view_member(object, name, field, context);
@@ -179,13 +198,16 @@ CodeableConcept read_codeable_concept(const Json& json, const FieldPath& field,
     context.warn(field, type_mismatch("object", json) + "; not read");
     return code;
   }
-  if (const Json* codings = array_member(json, "coding", FieldPath(field, "coding"), context)) {
+  // Both found in one pass: text is usually absent, and a lookup of its own
+  // would scan every member for it.
+  const auto [coding, text] = members<2>(json, {"coding", "text"});
+  if (const Json* codings = as_array(coding, FieldPath(field, "coding"), context)) {
     code.codings.reserve(codings->Size());
     for (rapidjson::SizeType i = 0; i < codings->Size(); ++i) {
       code.codings.push_back(read_coding_at((*codings)[i], FieldPath(field, "coding", i), context));
     }
   }
-  if (const auto text = string_member_of(json, "text", field, context)) code.text = *text;
+  if (const auto charted = as_string(text, FieldPath(field, "text"), context)) code.text = *charted;
   return code;
 }
 

@@ -99,14 +99,27 @@ std::string indexed(std::string_view name, std::size_t index);
 const Json* member(const Json& object, std::string_view name);
 
 // Several members found in one pass (absent: nullptr), for a reader that
-// looks up many fields of a resource, most of them usually absent.
+// looks up many fields of a resource, most of them usually absent. The
+// names must differ: only the first of equal names would be found.
 template <std::size_t N>
 std::array<const Json*, N> members(const Json& object,
                                    const std::array<std::string_view, N>& names) {
   std::array<const Json*, N> found{};
   if (!object.IsObject()) return found;
+  // Most members have a length none of the names has: a bit per length
+  // passes them over without comparing them with each name.
+  std::uint64_t lengths = 0;
+  bool long_name = false;
+  for (const std::string_view name : names) {
+    if (name.size() < 64) {
+      lengths |= std::uint64_t{1} << name.size();
+    } else {
+      long_name = true;
+    }
+  }
   for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
     const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    if (name.size() < 64 ? (lengths >> name.size() & 1) == 0 : !long_name) continue;
     for (std::size_t i = 0; i < N; ++i) {
       if (name == names[i]) {
         if (!found[i]) found[i] = &it->value;  // the first, as member() finds
@@ -118,6 +131,10 @@ std::array<const Json*, N> members(const Json& object,
 }
 // A member already found (or nullptr) that must be an array: as array_member.
 const Json* as_array(const Json* value, const FieldPath& field, ReadContext& context);
+// The same for an object (as object_member) and a string (as string_view_member).
+const Json* as_object(const Json* value, const FieldPath& field, ReadContext& context);
+std::optional<std::string_view> as_string(const Json* value, const FieldPath& field,
+                                          ReadContext& context);
 const Json* object_member(const Json& object, std::string_view name, const FieldPath& field,
                           ReadContext& context);
 const Json* array_member(const Json& object, std::string_view name, const FieldPath& field,

@@ -236,6 +236,39 @@ class Parser {
   TimeParse failure_;
 };
 
+// days_from_civil for years 1 to 9999, in unsigned arithmetic: no negative
+// eras to round, and inlined, as the general one (called from several
+// places) is not. Checked against it at compile time below and in
+// reader_datetime_test (through parse_datetime_general).
+constexpr std::int64_t days_from_positive_civil(int year, int month, int day) {
+  const unsigned y = static_cast<unsigned>(year) - (month <= 2);
+  const unsigned era = y / 400;
+  const unsigned yoe = y - era * 400;
+  const unsigned m = static_cast<unsigned>(month);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + static_cast<unsigned>(day) - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+}
+
+static_assert(days_from_positive_civil(1970, 1, 1) == days_from_civil(1970, 1, 1));
+static_assert(days_from_positive_civil(1, 1, 1) == days_from_civil(1, 1, 1));
+static_assert(days_from_positive_civil(2000, 2, 29) == days_from_civil(2000, 2, 29));
+static_assert(days_from_positive_civil(2000, 3, 1) == days_from_civil(2000, 3, 1));
+static_assert(days_from_positive_civil(9999, 12, 31) == days_from_civil(9999, 12, 31));
+
+// `count` digits at `at` as a number, or -1 if any is not a digit. A
+// function of its own: as a lambda it was not inlined, and every charted
+// time is read through here.
+inline int digits_at(std::string_view text, std::size_t at, std::size_t count) {
+  int value = 0;
+  for (std::size_t i = at; i < at + count; ++i) {
+    const unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+    if (digit > 9) return -1;
+    value = value * 10 + static_cast<int>(digit);
+  }
+  return value;
+}
+
 // Nearly every charted time is a complete dateTime, "YYYY-MM-DDThh:mm:ss",
 // a fraction or not, then Z or an offset: those are read here in one
 // straight pass. Anything else, and anything out of range, is left to the
@@ -243,18 +276,14 @@ class Parser {
 std::optional<TimeRange> parse_complete_datetime(std::string_view text) {
   if (text.size() < 20) return std::nullopt;
   const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-  const auto number = [&](std::size_t at, std::size_t count, int& value) {
-    value = 0;
-    for (std::size_t i = at; i < at + count; ++i) {
-      if (!is_digit(text[i])) return false;
-      value = value * 10 + (text[i] - '0');
-    }
-    return true;
-  };
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!number(0, 4, year) || text[4] != '-' || !number(5, 2, month) || text[7] != '-' ||
-      !number(8, 2, day) || text[10] != 'T' || !number(11, 2, hour) || text[13] != ':' ||
-      !number(14, 2, minute) || text[16] != ':' || !number(17, 2, second)) {
+  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  const int year = digits_at(text, 0, 4), month = digits_at(text, 5, 2),
+            day = digits_at(text, 8, 2), hour = digits_at(text, 11, 2),
+            minute = digits_at(text, 14, 2);
+  int second = digits_at(text, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
     return std::nullopt;
   }
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
@@ -284,11 +313,10 @@ std::optional<TimeRange> parse_complete_datetime(std::string_view text) {
     ++pos;
   } else if (text[pos] == '+' || text[pos] == '-') {
     const bool east = text[pos] == '+';
-    int offset_hours = 0, offset_minutes = 0;
-    if (text.size() - pos < 6 || !number(pos + 1, 2, offset_hours) || text[pos + 3] != ':' ||
-        !number(pos + 4, 2, offset_minutes)) {
-      return std::nullopt;
-    }
+    if (text.size() - pos < 6 || text[pos + 3] != ':') return std::nullopt;
+    const int offset_hours = digits_at(text, pos + 1, 2);
+    const int offset_minutes = digits_at(text, pos + 4, 2);
+    if (offset_hours < 0 || offset_minutes < 0) return std::nullopt;
     pos += 6;
     const int total = offset_hours * 60 + offset_minutes;
     if (offset_minutes > 59 || (east && total > 14 * 60) || (!east && total > 12 * 60)) {
@@ -299,8 +327,9 @@ std::optional<TimeRange> parse_complete_datetime(std::string_view text) {
     return std::nullopt;
   }
   if (pos != text.size()) return std::nullopt;
-  const Instant local = days_from_civil(year, month, day) * kMillisPerDay + hour * kMillisPerHour +
-                        minute * kMillisPerMinute + second * kMillisPerSecond + millis;
+  const Instant local = days_from_positive_civil(year, month, day) * kMillisPerDay +
+                        hour * kMillisPerHour + minute * kMillisPerMinute +
+                        second * kMillisPerSecond + millis;
   const Instant t = local - offset;
   return TimeRange{t, t, precision};
 }
