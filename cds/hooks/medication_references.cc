@@ -33,21 +33,24 @@ std::string_view string_member(const Json& object, const char* name) {
                                     : std::string_view();
 }
 
-// Every resource of the inputs the way intake sees them: a Bundle's entries
-// (a Bundle inside a Bundle is not read), or the input itself.
+// Every resource of the inputs the way intake sees them: a Bundle's entries,
+// numbered from 1 (a Bundle inside a Bundle is not read), or the input
+// itself, entry 0.
 void for_each_resource(const std::vector<JsonInput>& inputs,
-                       const std::function<void(const Json&)>& visit) {
+                       const std::function<void(const JsonInput&, std::size_t, const Json&)>& visit) {
   for (const auto& input : inputs) {
     if (!input.value || !input.value->IsObject()) continue;
     if (string_member(*input.value, "resourceType") != "Bundle") {
-      visit(*input.value);
+      visit(input, 0, *input.value);
       continue;
     }
     const Json* entries = member(*input.value, "entry");
     if (!entries || !entries->IsArray()) continue;
+    std::size_t number = 0;
     for (const auto& entry : entries->GetArray()) {
+      ++number;
       const Json* resource = member(entry, "resource");
-      if (resource && resource->IsObject()) visit(*resource);
+      if (resource && resource->IsObject()) visit(input, number, *resource);
     }
   }
 }
@@ -74,6 +77,34 @@ std::string_view medication_id(std::string_view reference, std::string_view fhir
     }
   }
   return is_fhir_id(id) ? id : std::string_view();
+}
+
+// The reference an administration or order gives its drug by, or empty.
+// Intake reads medicationCodeableConcept first; a reference beside it is not used.
+std::string_view drug_reference(const Json& resource) {
+  const std::string_view type = string_member(resource, "resourceType");
+  if (type != "MedicationAdministration" && type != "MedicationRequest") return {};
+  if (member(resource, "medicationCodeableConcept")) return {};
+  const Json* reference = member(resource, "medicationReference");
+  return reference ? string_member(*reference, "reference") : std::string_view();
+}
+
+struct MedicationIds {
+  IdSet referenced;  // by administrations and orders, as `medication_id` reads them
+  IdSet held;        // Medications present
+};
+
+MedicationIds medication_ids(const std::vector<JsonInput>& inputs, std::string_view fhir_server) {
+  MedicationIds ids;
+  for_each_resource(inputs, [&](const JsonInput&, std::size_t, const Json& resource) {
+    if (string_member(resource, "resourceType") == "Medication") {
+      ids.held.emplace(string_member(resource, "id"));
+      return;
+    }
+    const std::string_view id = medication_id(drug_reference(resource), fhir_server);
+    if (!id.empty()) ids.referenced.emplace(id);
+  });
+  return ids;
 }
 
 std::string listed(const std::vector<std::string>& ids) {
@@ -109,26 +140,21 @@ std::string page_problem(const rapidjson::Document& page, std::size_t number) {
 }  // namespace
 
 UnresolvedMedications unresolved_medication_references(const std::vector<JsonInput>& inputs,
-                                                       std::string_view fhir_server, std::size_t max_ids) {
-  IdSet referenced;
-  IdSet held;
-  for_each_resource(inputs, [&](const Json& resource) {
-    const std::string_view type = string_member(resource, "resourceType");
-    if (type == "Medication") {
-      held.emplace(string_member(resource, "id"));
-      return;
+                                                       std::string_view fhir_server, std::size_t max_ids,
+                                                       const rapidjson::Value* draft_orders) {
+  const MedicationIds chart = medication_ids(inputs, fhir_server);
+  IdSet wanted;
+  for (const auto& id : chart.referenced) {
+    if (!chart.held.contains(id)) wanted.insert(id);
+  }
+  if (draft_orders) {
+    const MedicationIds drafts = medication_ids({{"context.draftOrders", draft_orders}}, fhir_server);
+    for (const auto& id : drafts.referenced) {
+      if (!chart.held.contains(id) && !drafts.held.contains(id)) wanted.insert(id);
     }
-    if (type != "MedicationAdministration" && type != "MedicationRequest") return;
-    // Intake reads medicationCodeableConcept first; a reference beside it is not used.
-    if (member(resource, "medicationCodeableConcept")) return;
-    const Json* reference = member(resource, "medicationReference");
-    if (!reference) return;
-    const std::string_view id = medication_id(string_member(*reference, "reference"), fhir_server);
-    if (!id.empty()) referenced.emplace(id);
-  });
+  }
   UnresolvedMedications unresolved;
-  for (const auto& id : referenced) {
-    if (held.contains(id)) continue;
+  for (const auto& id : wanted) {
     if (unresolved.ids.size() < max_ids) {
       unresolved.ids.push_back(id);
     } else {
@@ -136,6 +162,19 @@ UnresolvedMedications unresolved_medication_references(const std::vector<JsonInp
     }
   }
   return unresolved;
+}
+
+std::vector<JsonInput> medications_for_drafts(const std::vector<JsonInput>& inputs,
+                                              const rapidjson::Value& draft_orders, std::string_view fhir_server) {
+  const IdSet referenced = medication_ids({{"context.draftOrders", &draft_orders}}, fhir_server).referenced;
+  std::vector<JsonInput> medications;
+  if (referenced.empty()) return medications;
+  for_each_resource(inputs, [&](const JsonInput& input, std::size_t entry, const Json& resource) {
+    if (string_member(resource, "resourceType") != "Medication") return;
+    if (!referenced.contains(string_member(resource, "id"))) return;
+    medications.push_back({entry == 0 ? input.name : input.name + " entry " + std::to_string(entry), &resource});
+  });
+  return medications;
 }
 
 std::string medication_search_query(const std::vector<std::string>& ids) {
@@ -151,7 +190,7 @@ void fetch_referenced_medications(const HookRequest& request, const FetchPolicy&
   // warnings alone say which drugs are unknown.
   if (request.fhir_server.empty() || !policy.server_refused.empty() || !policy.search) return;
   const UnresolvedMedications unresolved =
-      unresolved_medication_references(data.inputs, request.fhir_server, max_ids);
+      unresolved_medication_references(data.inputs, request.fhir_server, max_ids, request.draft_orders);
   if (unresolved.left_out > 0) {
     data.missing_data.push_back(std::to_string(unresolved.left_out) +
                                 " more Medications referred to by medication administrations or "

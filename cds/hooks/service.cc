@@ -280,7 +280,7 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
   // Medications the administrations and orders name only by reference; not
   // worth a round trip for a request about to be refused.
   if (data.error.empty() && data.missing_required.empty()) {
-    fetch_referenced_medications(hook, policy, data);
+    fetch_referenced_medications(hook, policy, data, config_.fetch_max_medication_ids);
   }
   log.fhir_fetches = data.fetches.size();
   for (const auto& fetch : data.fetches) metrics_.count_fhir_fetch(fetch.result);
@@ -341,6 +341,13 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
     if (auto error = drafts.add_json_value(*hook.draft_orders, "context.draftOrders");
         !error.empty()) {
       return refuse(400, error, log);
+    }
+    // A draft may give its drug by reference to a Medication the chart holds
+    // (prefetched or fetched above); only those are read beside the drafts.
+    for (const auto& medication : medications_for_drafts(data.inputs, *hook.draft_orders, hook.fhir_server)) {
+      if (auto error = drafts.add_json_value(*medication.value, medication.name); !error.empty()) {
+        return refuse(400, error, log);
+      }
     }
     fhir::IntakeResult read = drafts.finish();
     for (const auto& [patient, orders] : read.patients) {

@@ -119,6 +119,10 @@ std::string validate(const ServiceConfig& config) {
   if (config.fetch_max_pages < 1 || config.fetch_max_pages > 1000) {
     problems.push_back("--fetch-max-pages must be 1-1000");
   }
+  // 100 ids of at most 64 characters still fit an 8 KB request line.
+  if (config.fetch_max_medication_ids < 1 || config.fetch_max_medication_ids > 100) {
+    problems.push_back("--fetch-max-medication-ids must be 1-100");
+  }
   for (const auto& origin : config.cors_origins) {
     if (!is_origin(origin)) {
       problems.push_back("--cors-origin '" + origin +
@@ -227,6 +231,10 @@ ConfigParseResult parse_service_config(int argc, const char* const argv[], Servi
      "all FHIR server fetches of one request together, in milliseconds (50-4500)")
     ("fetch-max-pages", po::value(&config.fetch_max_pages)->default_value(config.fetch_max_pages),
      "Bundle pages followed per search")
+    ("fetch-max-medication-ids",
+     po::value(&config.fetch_max_medication_ids)->default_value(config.fetch_max_medication_ids),
+     "Medications named only by reference that are fetched per request (1-100), in one search whose "
+     "URL carries their ids (up to 65 bytes each); lower it for servers with a short URL limit")
     ("fetch-max-bytes", po::value(&config.fetch_max_bytes)->default_value(config.fetch_max_bytes),
      "bytes fetched per request, over all its searches and pages")
     ("fetch-max-resources", po::value(&config.fetch_max_resources)->default_value(config.fetch_max_resources),

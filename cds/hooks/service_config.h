@@ -25,6 +25,7 @@
 #include "cds/hooks/auth.h"
 #include "cds/hooks/discovery.h"
 #include "cds/hooks/http.h"
+#include "cds/hooks/medication_references.h"
 #include "cds/hooks/outbound_policy.h"
 
 namespace icans {
@@ -40,6 +41,10 @@ struct ServiceConfig {
   // CDS Hooks asks for answers "on the order of 500 ms".
   std::chrono::milliseconds fetch_deadline{2000};
   std::size_t fetch_max_pages = 10;  // per search
+  // Medications named only by reference, fetched in one search whose URL
+  // carries their ids (medication_references.h): a server or proxy with a
+  // shorter request-line limit than 8 KB needs fewer.
+  std::size_t fetch_max_medication_ids = kMaxMedicationReferenceIds;
   // Origins allowed to call from a browser ("https://ehr.example.org"); "*"
   // only when given explicitly. Empty: no CORS headers at all.
   std::vector<std::string> cors_origins;

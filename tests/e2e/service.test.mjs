@@ -34,6 +34,15 @@ const TOCILIZUMAB_DRAFT = 'lc-rx-tocilizumab-draft';
 // Its administrations name their drug by reference to Medication resources,
 // which no prefetch template asks for: only the FHIR server holds them.
 const EDEMA = 'axicel-edema';
+// A Medication only the FHIR server holds, for a draft naming its drug by reference.
+const TOCILIZUMAB_MEDICATION = {
+  resourceType: 'Medication',
+  id: 'lc-med-tocilizumab',
+  code: {
+    coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '612865', display: 'tocilizumab' }],
+    text: 'tocilizumab 20 mg/mL injection',
+  },
+};
 
 // ---- processes ---------------------------------------------------------------
 
@@ -108,6 +117,7 @@ async function startFhirServer(extra = []) {
       FHIR_SERVER,
       ...['--port', '0', '--token', TOKEN],
       ...['--load', shared.axicelFile, '--load', shared.lisocelFile, '--load', shared.edemaFile],
+      ...['--load', shared.medicationFile],
       ...extra,
     ],
     'stdout',
@@ -242,6 +252,11 @@ before(async () => {
   shared.lisocelFile = lisocel.path;
   shared.lisocelBundle = lisocel.bundle;
   shared.edemaFile = shiftExample('edema-grade4-methylpred.json', shared.directory).path;
+  shared.medicationFile = join(shared.directory, 'medications.json');
+  writeFileSync(
+    shared.medicationFile,
+    JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: TOCILIZUMAB_MEDICATION }] })
+  );
   shared.fhir = await startFhirServer();
   shared.slowPort = await freePort();
   shared.downPort = await freePort();
@@ -451,6 +466,47 @@ test('order-select with a tocilizumab draft for ICANS without CRS warns', { time
     (card) => card.indicator === 'warning' && /tocilizumab/i.test(card.summary) && /CRS/.test(card.summary)
   );
   assert.ok(warning, summaries(response).join('\n'));
+});
+
+test('order-select: a draft naming tocilizumab by reference is fetched and warned about', { timeout: 30000 }, async () => {
+  const service = shared.services['icans-order-select'];
+  const prefetch = await prefetchFor(shared.fhir, service, LISOCEL);
+  const coded = shared.lisocelBundle.entry.map((entry) => entry.resource).find((r) => r.id === TOCILIZUMAB_DRAFT);
+  const { medicationCodeableConcept, ...rest } = coded;
+  assert.ok(medicationCodeableConcept, 'the example codes its drug');
+  const draft = { ...rest, medicationReference: { reference: `Medication/${TOCILIZUMAB_MEDICATION.id}` } };
+  const request = (extra) => ({
+    hook: 'order-select',
+    hookInstance: hookInstance(),
+    context: {
+      userId: 'PractitionerRole/123',
+      patientId: LISOCEL,
+      selections: [`MedicationRequest/${TOCILIZUMAB_DRAFT}`],
+      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
+    },
+    prefetch,
+    ...extra,
+  });
+  const endpoint = `${shared.service.url}/cds-services/icans-order-select`;
+  const isDraftWarning = (card) => card.indicator === 'warning' && /Draft tocilizumab/.test(card.summary);
+
+  // Without a fhirServer the draft's drug is unknown, and the cards say so.
+  const unread = await call(endpoint, { method: 'POST', body: request({}) });
+  assert.equal(unread.status, 200, unread.text);
+  assert.ok(!unread.json.cards.some(isDraftWarning), summaries(unread).join('\n'));
+  assert.match(unread.text, /draft order not fully read: [^"]*'Medication\/lc-med-tocilizumab' matches no Medication in the inputs; drug unknown/);
+
+  await call(`${shared.fhir.url}/__log`, { method: 'DELETE' });
+  const response = await call(endpoint, { method: 'POST', body: request(authorization(shared.fhir)) });
+  assert.equal(response.status, 200, response.text);
+  assert.ok(response.json.cards.some(isDraftWarning), summaries(response).join('\n'));
+  assert.doesNotMatch(response.text, /draft order not fully read/);
+  const log = (await call(`${shared.fhir.url}/__log`)).json;
+  assert.deepEqual(
+    log.map((entry) => decodeURIComponent(entry.url)),
+    ['/Medication?_id=lc-med-tocilizumab&_count=1']
+  );
+  assert.ok(log[0].authorized);
 });
 
 test('feedback is stored durably and readable after a restart', { timeout: 60000 }, async () => {

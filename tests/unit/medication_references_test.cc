@@ -104,6 +104,11 @@ std::size_t administrations_of(const fhir::PatientRecord& record, fhir::Concept 
   return count;
 }
 
+std::string string_member_of(const rapidjson::Value& object, const char* name) {
+  const auto found = object.FindMember(name);
+  return found != object.MemberEnd() && found->value.IsString() ? found->value.GetString() : "";
+}
+
 bool mentions(const std::vector<std::string>& texts, const std::string& part) {
   for (const auto& text : texts) {
     if (text.find(part) != std::string::npos) return true;
@@ -193,6 +198,63 @@ TEST_CASE("ids beyond the cap are counted, not fetched", "[medication-references
   CHECK(unresolved.ids == std::vector<std::string>{"a", "b"});
   CHECK(unresolved.left_out == 1);
   STATIC_REQUIRE(kMaxMedicationReferenceIds == 50);
+}
+
+TEST_CASE("draft orders' references are fetched unless the drafts or the chart hold the Medication",
+          "[medication-references]") {
+  Inputs chart;
+  chart.add(bundle({administration("a1", reference("Medication/only-in-drafts")), medication("in-chart")}));
+  rapidjson::Document drafts;
+  const auto order = [](const std::string& id, const std::string& target) {
+    return R"({"resourceType":"MedicationRequest","id":")" + id +
+           R"(","status":"draft","intent":"order","subject":{"reference":"Patient/p1"},)" + reference(target) + "}";
+  };
+  REQUIRE(fhir::parse_json(bundle({order("d1", "Medication/in-chart"), order("d2", "Medication/nowhere"),
+                                   order("d3", "Medication/only-in-drafts"), order("d4", "Medication/nowhere"),
+                                   medication("only-in-drafts")}),
+                           drafts)
+              .empty());
+  // The chart's administration cannot use the drafts' Medication: the
+  // drafts are read apart from the chart.
+  CHECK(unresolved_medication_references(chart.list, kServer, kMaxMedicationReferenceIds, &drafts).ids ==
+        std::vector<std::string>{"nowhere", "only-in-drafts"});
+  CHECK(unresolved_medication_references(chart.list, kServer).ids == std::vector<std::string>{"only-in-drafts"});
+  // One draft as a bare resource, as context.draftOrders may not be a Bundle.
+  rapidjson::Document single;
+  REQUIRE(fhir::parse_json(order("d5", "https://ehr.example.org/fhir/Medication/absolute"), single).empty());
+  CHECK(unresolved_medication_references({}, kServer, kMaxMedicationReferenceIds, &single).ids ==
+        std::vector<std::string>{"absolute"});
+  // The cap counts the chart's and the drafts' ids together.
+  const auto capped = unresolved_medication_references(chart.list, kServer, 1, &drafts);
+  CHECK(capped.ids == std::vector<std::string>{"nowhere"});
+  CHECK(capped.left_out == 1);
+}
+
+TEST_CASE("the chart's Medications a draft refers to are handed to the drafts' reading, named by entry",
+          "[medication-references]") {
+  Inputs chart;
+  chart.add(bundle({administration("a1", reference("Medication/unrelated")), medication("unrelated"),
+                    medication("toci", "612865")}));
+  chart.add(medication("steroid"));
+  chart.add(bundle({medication("elsewhere")}));
+  rapidjson::Document drafts;
+  REQUIRE(fhir::parse_json(
+              bundle({R"({"resourceType":"MedicationRequest","id":"d1","status":"draft","intent":"order",)"
+                      R"("subject":{"reference":"Patient/p1"},)" + reference("Medication/toci") + "}",
+                      R"({"resourceType":"MedicationRequest","id":"d2","status":"draft","intent":"order",)"
+                      R"("subject":{"reference":"Patient/p1"},)" + reference(std::string(kServer) + "/Medication/steroid") + "}",
+                      R"({"resourceType":"MedicationRequest","id":"d3","status":"draft","intent":"order",)"
+                      R"("subject":{"reference":"Patient/p1"},)" + reference("https://other.example.org/Medication/elsewhere") + "}"}),
+              drafts)
+              .empty());
+  const auto medications = medications_for_drafts(chart.list, drafts, kServer);
+  REQUIRE(medications.size() == 2);
+  CHECK(medications[0].name == "input 1 entry 3");
+  CHECK(string_member_of(*medications[0].value, "id") == "toci");
+  CHECK(medications[1].name == "input 2");
+  CHECK(string_member_of(*medications[1].value, "id") == "steroid");
+  // Another server's Medication is not this one, whatever its id.
+  CHECK(medications_for_drafts(chart.list, drafts, "").size() == 1);
 }
 
 TEST_CASE("the ids go out as one _id search", "[medication-references]") {
@@ -446,6 +508,97 @@ TEST_CASE("the audited inputs fingerprint covers the fetched Medications", "[med
   CHECK(as_charted == fingerprint(edema().search_bundle("Medication")));
   CHECK(as_charted != fingerprint(bundle({medication("ed-med-dexamethasone"),
                                           medication("ed-med-methylprednisolone", "3264")})));
+}
+
+// The lisocel example as order-select, its draft tocilizumab order giving the
+// drug as a reference to a Medication only the FHIR server holds.
+RequestBuilder lisocel_draft_by_reference() {
+  static const ExampleChart lisocel("icans-without-crs-tocilizumab-draft.json");
+  rapidjson::Document drafts;
+  REQUIRE(fhir::parse_json(lisocel.search_bundle("MedicationRequest", "draft"), drafts).empty());
+  REQUIRE(drafts["entry"].Size() == 1);
+  auto& order = drafts["entry"][0]["resource"];
+  REQUIRE(order.RemoveMember("medicationCodeableConcept"));
+  rapidjson::Value target(rapidjson::kObjectType);
+  target.AddMember("reference", "Medication/lc-med-tocilizumab", drafts.GetAllocator());
+  order.AddMember("medicationReference", target, drafts.GetAllocator());
+  RequestBuilder builder;
+  builder.hook = "order-select";
+  builder.patient_id = lisocel.patient_id;
+  builder.prefetch = lisocel.full_prefetch();
+  builder.draft_orders = write(drafts);
+  builder.selections = {"MedicationRequest/lc-rx-tocilizumab-draft"};
+  builder.fhir_server = kServer;
+  builder.token = "SECRET-TOKEN-123";
+  return builder;
+}
+
+TEST_CASE("a draft order naming its drug by reference is recognised once its Medication is fetched",
+          "[medication-references]") {
+  const RequestBuilder builder = lisocel_draft_by_reference();
+  constexpr const char* kSelect = "/cds-services/icans-order-select";
+  constexpr const char* kDraftWarning = "Draft tocilizumab: not for ICANS without CRS";
+
+  Harness fetched({}, kLisocelNow);
+  fetched.fhir.pages["Medication"] = {bundle({medication("lc-med-tocilizumab", "612865")})};
+  const HttpResponse recognised = fetched.handle(post(kSelect, builder.body()));
+  REQUIRE(recognised.status == 200);
+  CHECK(recognised.body.find(kDraftWarning) != std::string::npos);
+  CHECK(recognised.body.find("draft order not fully read") == std::string::npos);
+  std::vector<std::string> medication_queries;
+  for (const auto& call : fetched.fhir.recorded()) {
+    if (call.query.starts_with("Medication?")) medication_queries.push_back(call.query);
+  }
+  CHECK(medication_queries == std::vector<std::string>{"Medication?_id=lc-med-tocilizumab&_count=1"});
+
+  // Sent in the prefetch instead (as an _include of the orders would):
+  // read from there, nothing fetched.
+  RequestBuilder prefetched = builder;
+  rapidjson::Document orders;
+  REQUIRE(fhir::parse_json(prefetched.prefetch.at("medicationRequests"), orders).empty());
+  rapidjson::Document included;
+  REQUIRE(fhir::parse_json(R"({"resource":)" + medication("lc-med-tocilizumab", "612865") + "}", included).empty());
+  orders["entry"].PushBack(rapidjson::Value(included, orders.GetAllocator()), orders.GetAllocator());
+  prefetched.prefetch["medicationRequests"] = write(orders);
+  Harness held({}, kLisocelNow);
+  const HttpResponse from_prefetch = held.handle(post(kSelect, prefetched.body()));
+  REQUIRE(from_prefetch.status == 200);
+  CHECK(from_prefetch.body.find(kDraftWarning) != std::string::npos);
+  for (const auto& call : held.fhir.recorded()) CHECK_FALSE(call.query.starts_with("Medication?"));
+
+  // Not to be had: the draft's drug is unknown, and the cards say so rather
+  // than staying silent about the order.
+  Harness down({}, kLisocelNow);
+  down.fhir.error = "page 1: connection refused";
+  const HttpResponse unknown = down.handle(post(kSelect, builder.body()));
+  REQUIRE(unknown.status == 200);
+  CHECK(unknown.body.find(kDraftWarning) == std::string::npos);
+  CHECK(unknown.body.find("draft order not fully read: context.draftOrders entry 1 "
+                          "(MedicationRequest/lc-rx-tocilizumab-draft) medicationReference.reference: "
+                          "'Medication/lc-med-tocilizumab' matches no Medication in the inputs; drug unknown") !=
+        std::string::npos);
+  CHECK(unknown.body.find("Medication/lc-med-tocilizumab: referred to by medication administrations or orders, "
+                          "not obtained (fetching them from the FHIR server failed: page 1: connection refused)") !=
+        std::string::npos);
+  CHECK(unknown.body.find("SECRET-TOKEN-123") == std::string::npos);
+}
+
+TEST_CASE("the medication id cap is the service's configuration", "[medication-references]") {
+  RequestBuilder builder = edema_request();
+  builder.fhir_server = kServer;
+  ServiceConfig config;
+  config.fetch_max_medication_ids = 1;
+  Harness harness(config, kEdemaNow);
+  harness.fhir.pages["Medication"] = {edema().search_bundle("Medication")};
+  const HttpResponse response = harness.handle(post(kEndpoint, builder.body()));
+  REQUIRE(response.status == 200);
+  CHECK(response.body.find("1 more Medications referred to by medication administrations or orders were not "
+                           "fetched (at most 1 per request)") != std::string::npos);
+  std::vector<std::string> medication_queries;
+  for (const auto& call : harness.fhir.recorded()) {
+    if (call.query.starts_with("Medication?")) medication_queries.push_back(call.query);
+  }
+  CHECK(medication_queries == std::vector<std::string>{"Medication?_id=ed-med-dexamethasone&_count=1"});
 }
 
 TEST_CASE("a request refused for missing required data makes no Medication fetch", "[medication-references]") {

@@ -148,6 +148,7 @@ TEST_CASE("--help documents every option", "[service][config]") {
   for (const char* option :
        {"--config", "--host", "--port", "--threads", "--db", "--max-body-bytes", "--tls-cert", "--tls-key",
         "--cors-origin", "--shadow", "--site-map", "--protocol", "--fetch-deadline-ms", "--fetch-max-pages",
+        "--fetch-max-medication-ids",
         "--fhir-server-allow", "--fhir-server-https-only", "--prefetch-observations-count",
         "--prefetch-administrations-count", "--prefetch-service-requests-count",
         "--prefetch-diagnostic-reports-count", "--t-cell-engagers", "--pediatric-cutoff-years",
