@@ -1,6 +1,7 @@
 #include "fhir/assemble.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -196,8 +197,39 @@ struct Target {
   std::string problem;  // set when the reference names nothing usable
 };
 
-Target resolve_reference(const std::string& reference, const FullUrls& full_urls) {
-  if (const auto it = full_urls.find(reference); it != full_urls.end()) {
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// Whether absolute `reference` ("https://host/fhir/Patient/1", maybe with
+// /_history/n) is a resource directly under `base`. Scheme and host compare
+// without case (RFC 3986 6.2.2.1), the path exactly.
+bool on_server(std::string_view reference, std::string_view base) {
+  if (reference.size() <= base.size() || reference[base.size()] != '/') return false;
+  const std::size_t scheme_end = base.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  const std::size_t authority_end = std::min(base.find('/', scheme_end + 3), base.size());
+  if (!equal_ignoring_case(reference.substr(0, authority_end), base.substr(0, authority_end)) ||
+      reference.substr(authority_end, base.size() - authority_end) != base.substr(authority_end)) {
+    return false;
+  }
+  // "Type/id" or "Type/id/_history/v": a deeper path is another base.
+  std::string_view rest = reference.substr(base.size() + 1);
+  if (const auto history = rest.find("/_history/"); history != std::string_view::npos) {
+    rest = rest.substr(0, history);
+  }
+  return std::count(rest.begin(), rest.end(), '/') == 1;
+}
+
+bool is_absolute_url(std::string_view reference) {
+  const std::size_t colon = reference.find("://");
+  return colon != std::string_view::npos && colon > 0 && reference.find('/') == colon + 1;
+}
+
+Target resolve_reference(const std::string& reference, const ReferenceScope& scope) {
+  if (const auto it = scope.full_urls.find(reference); it != scope.full_urls.end()) {
     if (it->second.ambiguous) return {{}, {}, "fullUrl '" + reference + "' names two resources"};
     return {it->second.type, it->second.id, {}};
   }
@@ -206,14 +238,19 @@ Target resolve_reference(const std::string& reference, const FullUrls& full_urls
   if (!target->urn.empty()) {
     return {{}, {}, "'" + reference + "' matches no fullUrl in the inputs"};
   }
+  // The same type and id on another server is another resource.
+  if (!scope.server_base.empty() && is_absolute_url(reference) && !on_server(reference, scope.server_base)) {
+    return {{}, {}, "'" + reference + "' is not on the FHIR server the data came from (" +
+                        std::string(scope.server_base) + ")"};
+  }
   return {target->type, target->id, {}};
 }
 
-std::optional<std::string> patient_id(const ReadResource& resource, const FullUrls& full_urls,
+std::optional<std::string> patient_id(const ReadResource& resource, const ReferenceScope& scope,
                                       std::vector<Warning>& warnings) {
   if (resource.type == "Patient") return resource.id;
   if (!resource.subject_reference) return std::nullopt;  // warned when read
-  const Target target = resolve_reference(*resource.subject_reference, full_urls);
+  const Target target = resolve_reference(*resource.subject_reference, scope);
   std::string problem = target.problem;
   if (problem.empty() && target.type != "Patient") {
     problem = "'" + *resource.subject_reference + "' is a " + target.type + ", not a Patient";
@@ -227,12 +264,12 @@ using Medications = std::map<std::string, const CodeableConcept*, std::less<>>;
 
 template <typename Ordered>
 void resolve_medication(ReadResource& read, Ordered& resource, const Medications& medications,
-                        const FullUrls& full_urls, const Terminology& terminology) {
+                        const ReferenceScope& scope, const Terminology& terminology) {
   if (read.medication_reference.empty()) return;
   ReadContext context(terminology, read.origin.input, read.origin.entry, read.warnings);
   context.set_resource(read.type, read.id);
   const std::string& reference = read.medication_reference;
-  const Target target = resolve_reference(reference, full_urls);
+  const Target target = resolve_reference(reference, scope);
   std::string problem = target.problem;
   const CodeableConcept* code = nullptr;
   if (problem.empty() && target.type != "Medication") {
@@ -396,7 +433,7 @@ void append(std::vector<Warning>& to, std::vector<Warning>& from) {
 }  // namespace
 
 IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarning> input_warnings,
-                      const FullUrls& full_urls, const Terminology& terminology,
+                      const ReferenceScope& scope, const Terminology& terminology,
                       std::size_t max_json_depth) {
   IntakeResult result;
   std::vector<InputWarning> unfiled = std::move(input_warnings);
@@ -434,7 +471,7 @@ IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarn
     } else if (read.subject_reference && last_patient != kNoPatient &&
                *read.subject_reference == last_reference) {
       patient = last_patient;
-    } else if (auto id = patient_id(read, full_urls, read.warnings)) {
+    } else if (auto id = patient_id(read, scope, read.warnings)) {
       const auto [it, inserted] = patient_index.try_emplace(std::move(*id), patient_ids.size());
       if (inserted) {
         patient_ids.push_back(it->first);
@@ -478,9 +515,9 @@ IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarn
       continue;
     }
     if (auto* a = std::get_if<MedicationAdministration>(&read.resource)) {
-      resolve_medication(read, *a, medications, full_urls, terminology);
+      resolve_medication(read, *a, medications, scope, terminology);
     } else if (auto* r = std::get_if<MedicationRequest>(&read.resource)) {
-      resolve_medication(read, *r, medications, full_urls, terminology);
+      resolve_medication(read, *r, medications, scope, terminology);
     }
     append(record.warnings, read.warnings);
     if (std::holds_alternative<Observation>(read.resource)) {

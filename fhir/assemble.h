@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fhir/intake.h"
@@ -19,6 +20,14 @@ struct FullUrlTarget {
 };
 using FullUrls = std::map<std::string, FullUrlTarget, std::less<>>;
 
+// What a reference may resolve to besides "Type/id": the inputs' fullUrls,
+// and, when known, the one FHIR server base absolute URLs must be on
+// (Intake::set_server_base; empty: any).
+struct ReferenceScope {
+  const FullUrls& full_urls;
+  std::string_view server_base;
+};
+
 // A warning not tied to one resource, and the input (in reading order) it is about.
 struct InputWarning {
   std::size_t input_index = 0;
@@ -31,7 +40,7 @@ struct InputWarning {
 // input order. `max_json_depth` bounds the content fingerprint of copies read
 // from a `source` (read_helpers.h).
 IntakeResult assemble(std::vector<ReadResource> resources, std::vector<InputWarning> input_warnings,
-                      const FullUrls& full_urls, const Terminology& terminology,
+                      const ReferenceScope& scope, const Terminology& terminology,
                       std::size_t max_json_depth);
 
 }  // namespace fhir::detail

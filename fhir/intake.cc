@@ -70,6 +70,7 @@ struct Intake::State {
   std::vector<ReadResource> resources;
   std::vector<detail::InputWarning> input_warnings;
   detail::FullUrls full_urls;
+  std::string server_base;
   std::size_t input_index = 0;
   bool sources_outlive_intake = false;  // while reading an add_json_value input
 
@@ -406,11 +407,15 @@ void Intake::reserve(std::size_t resources) {
   state_->resources.reserve(std::min({resources, state_->limits.max_resources, kMaxReserved}));
 }
 
+void Intake::set_server_base(std::string_view base) { state_->server_base = base; }
+
 IntakeResult Intake::finish() {
   auto state = std::make_unique<State>(state_->terminology, state_->limits);
   std::swap(state, state_);
+  state_->server_base = state->server_base;
   return detail::assemble(std::move(state->resources), std::move(state->input_warnings),
-                          state->full_urls, state->terminology, state->limits.json.max_depth + 1);
+                          {state->full_urls, state->server_base}, state->terminology,
+                          state->limits.json.max_depth + 1);
 }
 
 }  // namespace fhir

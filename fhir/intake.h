@@ -10,7 +10,8 @@
 // Entries are numbered from 1 (Bundle entry position, NDJSON line); a single
 // resource is entry 0, the input as a whole. Decisions an integrator may meet:
 // - Patients are told apart by subject (or patient) reference: "Patient/1",
-//   an absolute URL with or without /_history/n, or a bundle fullUrl (urn:uuid).
+//   an absolute URL with or without /_history/n (on the server base, when
+//   one is set), or a bundle fullUrl (urn:uuid).
 //   A resource whose subject cannot be resolved to a Patient is not kept.
 // - A resource without id cannot be matched with its other versions; it is
 //   kept under the synthetic id "<input>#<entry>" ('#' never occurs in FHIR ids).
@@ -73,6 +74,12 @@ class Intake {
   // Room for `resources` in all, when the caller knows (a prefetch's bundle
   // sizes): read resources are large, and each regrowth moves all of them.
   void reserve(std::size_t resources);
+  // The FHIR server base the inputs came from ("https://ehr.example.org/fhir",
+  // no trailing '/'), when known: an absolute reference elsewhere then names a
+  // resource on another server, not the one with the same type and id here,
+  // and is not followed (a warning). Unset, as for files, absolute references
+  // are matched by type and id alone.
+  void set_server_base(std::string_view base);
 
   // Resolves medication references, keeps the latest version of each
   // resource, drops what never counts, sorts by time.

@@ -295,6 +295,7 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
 
   // The chart, as replay would read it.
   fhir::Intake intake(terminology_);
+  intake.set_server_base(hook.fhir_server);
   std::size_t resources = 0;
   for (const auto& input : data.inputs) resources += count_resources(*input.value);
   intake.reserve(resources);
@@ -338,6 +339,7 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
   }
   if (hook.draft_orders) {
     fhir::Intake drafts(terminology_);
+    drafts.set_server_base(hook.fhir_server);
     if (auto error = drafts.add_json_value(*hook.draft_orders, "context.draftOrders");
         !error.empty()) {
       return refuse(400, error, log);

@@ -141,6 +141,58 @@ TEST_CASE("subject references: relative, absolute, versioned, urn:uuid fullUrl, 
   CHECK(patient(result, "p2").observations.size() == 1);
 }
 
+TEST_CASE("with a server base, absolute references elsewhere are not followed") {
+  const std::string medication = R"({"resourceType": "Medication", "id": "toci",
+      "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "612865"}]}})";
+  const auto administration = [](const std::string& id, const std::string& drug) {
+    return R"({"resourceType": "MedicationAdministration", "id": ")" + id +
+           R"(", "status": "completed", "subject": {"reference": "Patient/p1"},
+               "effectiveDateTime": "2026-03-01T08:00:00Z", "medicationReference": {"reference": ")" + drug + R"("}})";
+  };
+  const std::string text = bundle({
+      temperature("same", "https://ehr.example/fhir/Patient/p1"),
+      temperature("versioned", "https://ehr.example/fhir/Patient/p1/_history/4"),
+      temperature("host-case", "HTTPS://EHR.Example/fhir/Patient/p1"),
+      temperature("relative", "Patient/p1"),
+      temperature("other-host", "https://other.example/fhir/Patient/p1"),
+      temperature("other-path", "https://ehr.example/fhir2/Patient/p1"),
+      temperature("deeper", "https://ehr.example/fhir/tenant/Patient/p1"),
+      temperature("path-case", "https://ehr.example/FHIR/Patient/p1"),
+      administration("here", "https://ehr.example/fhir/Medication/toci"),
+      administration("there", "https://other.example/fhir/Medication/toci"),
+      medication,
+  });
+  fhir::Intake intake(terminology());
+  intake.set_server_base("https://ehr.example/fhir");
+  REQUIRE(intake.add_json(text, "test.json").empty());
+  const auto result = intake.finish();
+  const auto& record = patient(result, "p1");
+  std::vector<std::string> kept;
+  for (const auto& observation : record.observations) kept.push_back(observation.id);
+  std::sort(kept.begin(), kept.end());
+  CHECK(kept == std::vector<std::string>{"host-case", "relative", "same", "versioned"});
+  for (const char* other : {"https://other.example/fhir/Patient/p1", "https://ehr.example/fhir2/Patient/p1",
+                            "https://ehr.example/fhir/tenant/Patient/p1", "https://ehr.example/FHIR/Patient/p1"}) {
+    INFO(other << "\n" << describe(result.warnings));
+    CHECK(has_warning(result.warnings, "subject",
+                      "'" + std::string(other) +
+                          "' is not on the FHIR server the data came from (https://ehr.example/fhir); "
+                          "resource not kept"));
+  }
+  REQUIRE(record.administrations.size() == 2);
+  const auto& here = record.administrations[0].id == "here" ? record.administrations[0] : record.administrations[1];
+  const auto& there = record.administrations[0].id == "here" ? record.administrations[1] : record.administrations[0];
+  CHECK(here.drug == fhir::Concept::tocilizumab);
+  CHECK(there.drug == fhir::Concept::unknown);
+  CHECK(has_warning(record.warnings, "medicationReference.reference",
+                    "'https://other.example/fhir/Medication/toci' is not on the FHIR server the data came from "
+                    "(https://ehr.example/fhir); drug unknown"));
+
+  // Without a base (files, replay) they are matched by type and id alone.
+  const auto unscoped = read_json(text);
+  CHECK(patient(unscoped, "p1").observations.size() == 8);
+}
+
 TEST_CASE("a resource without a resolvable subject is warned about and not kept") {
   const std::string no_subject = R"({"resourceType": "Observation", "id": "n", "status": "final",
       "code": {"text": "x"}, "effectiveDateTime": "2026-03-01"})";

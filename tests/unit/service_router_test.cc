@@ -185,6 +185,32 @@ TEST_CASE("draft orders for another patient are refused", "[service][router]") {
         "context.draftOrders: holds orders for Patient/someone-else, not for context.patientId");
 }
 
+TEST_CASE("a prefetched resource of the same patient id on another server is left out, and said",
+          "[service][router]") {
+  RequestBuilder builder = axicel_request();
+  builder.fhir_server = "https://ehr.example.org/fhir";
+  std::string& observations = builder.prefetch.at("observations");
+  const std::string subject = R"("subject":{"reference":"Patient/axicel-icans3"})";
+  const std::size_t first = observations.find(subject);
+  REQUIRE(first != std::string::npos);
+  const auto answer = [&](const std::string& reference) {
+    RequestBuilder changed = builder;
+    changed.prefetch.at("observations").replace(first, subject.size(),
+                                                R"("subject":{"reference":")" + reference + R"("})");
+    Harness harness;
+    const HttpResponse response = harness.handle(post("/cds-services/icans-patient-view", changed.body()));
+    REQUIRE(response.status == 200);
+    return response.body;
+  };
+  const std::string elsewhere = answer("https://other.example.org/fhir/Patient/axicel-icans3");
+  CHECK(elsewhere.find("charted data not fully read: prefetch.observations entry 1 ") != std::string::npos);
+  CHECK(elsewhere.find("subject: 'https://other.example.org/fhir/Patient/axicel-icans3' is not on the FHIR server "
+                       "the data came from (https://ehr.example.org/fhir); resource not kept") != std::string::npos);
+  const std::string here = answer("https://ehr.example.org/fhir/Patient/axicel-icans3");
+  CHECK(here.find("is not on the FHIR server") == std::string::npos);
+  CHECK(here.find("charted data not fully read") == std::string::npos);
+}
+
 TEST_CASE("missing optional data is named on the cards", "[service][router]") {
   Harness harness;
   RequestBuilder builder = axicel_request();
