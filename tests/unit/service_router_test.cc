@@ -211,6 +211,30 @@ TEST_CASE("a prefetched resource of the same patient id on another server is lef
   CHECK(here.find("charted data not fully read") == std::string::npos);
 }
 
+TEST_CASE("prefetched resources of another patient are left out of the grades, and said", "[service][router]") {
+  Harness harness;
+  const RequestBuilder builder = axicel_request();
+  const HttpResponse as_charted = harness.handle(post("/cds-services/icans-patient-view", builder.body()));
+  REQUIRE(as_charted.status == 200);
+  CHECK(as_charted.body.find("ICANS grade 3") != std::string::npos);
+  // Every observation filed under someone else: nothing left to grade ICANS
+  // from for this patient, and the cards say what was left out.
+  RequestBuilder mixed = builder;
+  mixed.hook_instance = "5b0f3c1e-8a43-4c29-9d7e-2f6a1b3c4d5e";  // another call, with its own card uuids
+  std::string& observations = mixed.prefetch.at("observations");
+  const std::string from = "Patient/axicel-icans3";
+  std::size_t replaced = 0;
+  for (std::size_t at = observations.find(from); at != std::string::npos; at = observations.find(from, at)) {
+    observations.replace(at, from.size(), "Patient/someone-else");
+    ++replaced;
+  }
+  REQUIRE(replaced > 10);
+  const HttpResponse response = harness.handle(post("/cds-services/icans-patient-view", mixed.body()));
+  REQUIRE(response.status == 200);
+  CHECK(response.body.find("ICANS grade 3") == std::string::npos);
+  CHECK(response.body.find("resources of 1 other patient(s) were left out") != std::string::npos);
+}
+
 TEST_CASE("missing optional data is named on the cards", "[service][router]") {
   Harness harness;
   RequestBuilder builder = axicel_request();
