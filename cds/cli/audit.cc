@@ -1,5 +1,7 @@
 // icans-cds audit: what the service's database knows about one card: the
 // audit record(s) written when it was issued and the feedback received.
+// It reads the evidence and never writes it: the database is opened
+// read-only, an older schema read as it is, never migrated.
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -49,7 +51,8 @@ Value to_json(const AuditRecord& record, Allocator& allocator) {
   out.AddMember("engine_version", string_value(record.engine_version, allocator), allocator);
   out.AddMember("inputs_sha256", string_value(record.inputs_sha256, allocator), allocator);
   out.AddMember("shadow", record.shadow, allocator);
-  // null, not "": the call was not authenticated (or predates schema v2).
+  // null, not "": the call was not authenticated, or the database's schema
+  // (version 1) did not record who called.
   out.AddMember("issuer", optional_string(record.issuer, allocator), allocator);
   out.AddMember("tenant", optional_string(record.tenant, allocator), allocator);
   // The card as sent, as JSON rather than a string inside JSON.
@@ -97,13 +100,16 @@ int run_audit(int argc, char** argv) {
   po::options_description options(
       "icans-cds audit --db FILE --card UUID\n\n"
       "Prints, as JSON, the audit record of a card the service issued and the feedback\n"
-      "received about it. Exit status 1 when the database knows nothing about the card");
+      "received about it. Exit status 1 when the database knows nothing about the card.\n"
+      "It never writes: the database is opened read-only, and one of an older schema is\n"
+      "read as it is, not migrated (\"schema_version\" says which; issuer and tenant are\n"
+      "null in a version 1 database, which did not record them)");
   std::string database;
   std::string card;
   // clang-format off
   options.add_options()
     ("help,h", "show this help")
-    ("db", po::value(&database), "the service's SQLite database (icans-cds serve --db)")
+    ("db", po::value(&database), "the service's SQLite database (icans-cds serve --db), or a SQLite URI")
     ("card", po::value(&card), "card uuid, as sent to the EHR and quoted in feedback");
   // clang-format on
   po::variables_map vm;
@@ -122,15 +128,15 @@ int run_audit(int argc, char** argv) {
     std::cerr << "audit: --db and --card are required\n" << options << "\n";
     return 2;
   }
-  // Opening would create an empty database: a mistyped path must not look
-  // like "no such card".
+  // SQLite's "unable to open database file" does not say why; a URI
+  // ("file:...?immutable=1") is SQLite's to judge.
   std::error_code exists_error;
-  if (!std::filesystem::exists(database, exists_error)) {
+  if (database.rfind("file:", 0) != 0 && !std::filesystem::exists(database, exists_error)) {
     std::cerr << "audit: --db " << database << ": no such file\n";
     return 2;
   }
   std::string error;
-  const auto store = Store::open(database, error);
+  const auto store = Store::open_read_only(database, error);
   if (!store) {
     std::cerr << "audit: --db " << database << ": " << error << "\n";
     return 2;
@@ -148,6 +154,7 @@ int run_audit(int argc, char** argv) {
   rapidjson::Document document(rapidjson::kObjectType);
   auto& allocator = document.GetAllocator();
   document.AddMember("card", string_value(card, allocator), allocator);
+  document.AddMember("schema_version", store->schema_version(), allocator);
   Value audit_json(rapidjson::kArrayType);
   for (const auto& record : audit) audit_json.PushBack(to_json(record, allocator), allocator);
   document.AddMember("audit", audit_json, allocator);

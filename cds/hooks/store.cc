@@ -96,9 +96,18 @@ constexpr const char* kMigrations[] = {
 };
 static_assert(std::size(kMigrations) == std::size_t{kSchemaVersion - 1}, "one migration step per version after 1");
 
-constexpr const char* kAuditColumns =
+constexpr const char* kAuditColumnsV1 =
     "card_uuid, service_id, hook_instance, issued_at, patient_id, icans_grade, crs_grade, kind, "
-    "rule_ids, protocol_version, engine_version, inputs_sha256, card_json, shadow, issuer, tenant";
+    "rule_ids, protocol_version, engine_version, inputs_sha256, card_json, shadow";
+
+// card_audit's columns as schema `version` has them, in the order the
+// statements bind and read them. A read-only store cannot migrate, so it
+// reads an older version as it is: NULL stands for a column it did not have
+// yet, which reads as an empty field, the value the header gives such rows.
+std::string audit_columns(int version) {
+  static_assert(kSchemaVersion == 2, "a new version may add columns here");
+  return std::string(kAuditColumnsV1) + (version >= 2 ? ", issuer, tenant" : ", NULL, NULL");
+}
 
 constexpr const char* kFeedbackColumns =
     "card_uuid, service_id, outcome, accepted_suggestions, override_reason_system, "
@@ -224,6 +233,10 @@ struct Store::Impl {
   std::atomic<std::uint64_t> batches{0};
 
   std::unique_ptr<WalCheckpointer> checkpointer;  // file databases opened for writing
+
+  int schema_version = 0;
+  bool read_only = false;  // open_read_only: no write statement exists to run
+  std::string where;       // "database PATH", for errors
 
   ~Impl() {
     checkpointer.reset();  // it hooks `db`: gone before `db` is
@@ -446,6 +459,31 @@ std::string migrate(sqlite3* db, int& version, const std::string& where) {
   return {};
 }
 
+// Empty when this program knows schema `version`.
+std::string unknown_version(const std::string& where, int version) {
+  // A newer program may have added columns or meanings this one would
+  // silently leave empty or misread: refuse rather than write or show half a row.
+  if (version > kSchemaVersion) {
+    return where + " has schema version " + std::to_string(version) + ", newer than version " +
+           std::to_string(kSchemaVersion) + " this program knows: use the icans-cds that wrote it, or a newer one";
+  }
+  if (version < 1) return where + " has schema version " + std::to_string(version) + ", which no icans-cds writes";
+  return {};
+}
+
+// Why the first read of a database opened read-only failed.
+std::string cannot_read(sqlite3* db, const std::string& where) {
+  // SQLite's own words would be "attempt to write a readonly database",
+  // which misleads someone who asked only to read.
+  if (sqlite3_extended_errcode(db) == SQLITE_READONLY_DIRECTORY) {
+    return "cannot open " + where +
+           " read-only: it is in WAL mode, and SQLite reads such a database through its -wal and -shm files, "
+           "which are missing and cannot be created in a directory this user may not write: read a copy in a "
+           "writable directory, or, when nothing can be writing to it, open it as a \"file:...?immutable=1\" URI";
+  }
+  return sql_error(db, "cannot open " + where);
+}
+
 }  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -454,7 +492,8 @@ Store::~Store() = default;
 std::unique_ptr<Store> Store::open(const std::string& path, std::string& error, int checkpoint_pages) {
   error.clear();
   auto impl = std::make_unique<Impl>();
-  const std::string where = "database " + path;
+  impl->where = "database " + path;
+  const std::string& where = impl->where;
   // sqlite3_open_v2 hands out a handle even when it fails; Impl closes it.
   if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
                       nullptr) != SQLITE_OK) {
@@ -517,30 +556,24 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error, 
       return nullptr;
     }
   }
-  // A newer program may have added columns or meanings this one would
-  // silently leave empty or misread: refuse rather than write half a row.
-  if (version > kSchemaVersion) {
-    error = where + " has schema version " + std::to_string(version) + ", newer than version " +
-            std::to_string(kSchemaVersion) + " this program knows: use the icans-cds that wrote it, or a newer one";
+  if (auto unknown = unknown_version(where, version); !unknown.empty()) {
+    error = unknown;
     return nullptr;
   }
-  if (version < 1) {
-    error = where + " has schema version " + std::to_string(version) + ", which no icans-cds writes";
-    return nullptr;
-  }
+  impl->schema_version = version;
 
-  const std::string audit_columns = kAuditColumns;
+  const std::string columns = audit_columns(kSchemaVersion);
   const std::string feedback_columns = kFeedbackColumns;
   const std::pair<Statement*, std::string> statements[] = {
       {&impl->begin, "BEGIN IMMEDIATE"},
       {&impl->commit, "COMMIT"},
       {&impl->rollback, "ROLLBACK"},
       {&impl->insert_audit,
-       "INSERT INTO card_audit (" + audit_columns +
+       "INSERT INTO card_audit (" + columns +
            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
       {&impl->insert_feedback, "INSERT INTO feedback (" + feedback_columns +
                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
-      {&impl->select_audit, "SELECT " + audit_columns + " FROM card_audit WHERE card_uuid = ?1"},
+      {&impl->select_audit, "SELECT " + columns + " FROM card_audit WHERE card_uuid = ?1"},
       {&impl->select_feedback, "SELECT " + feedback_columns + " FROM feedback WHERE card_uuid = ?1 ORDER BY id"},
   };
   for (const auto& [statement, sql] : statements) {
@@ -560,8 +593,81 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error, 
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
+std::unique_ptr<Store> Store::open_read_only(const std::string& path, std::string& error) {
+  error.clear();
+  auto impl = std::make_unique<Impl>();
+  impl->read_only = true;
+  impl->where = "database " + path;
+  const std::string& where = impl->where;
+  // No SQLITE_OPEN_CREATE: a mistyped path is an error, not a new database.
+  if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) != SQLITE_OK) {
+    error = impl->db ? sql_error(impl->db, "cannot open " + where) : "cannot open " + where + ": out of memory";
+    return nullptr;
+  }
+  sqlite3* db = impl->db;
+  sqlite3_extended_result_codes(db, 1);
+  // A reader may have to wait while another connection rebuilds the WAL index.
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  // The first statement reads the file (and, in WAL mode, its -wal and -shm):
+  // a file that is not a database, or cannot be read, fails here.
+  bool has_version_table = false;
+  {
+    Statement probe;
+    if (!probe.prepare(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+             .empty() ||
+        sqlite3_step(probe.get()) != SQLITE_ROW) {
+      error = cannot_read(db, where);
+      return nullptr;
+    }
+    has_version_table = sqlite3_column_int(probe.get(), 0) == 1;
+  }
+  int version = 0;
+  bool has_version = false;
+  if (has_version_table) {
+    Statement select;
+    if (auto failed = select.prepare(db, "SELECT version FROM schema_version"); !failed.empty()) {
+      error = "cannot open " + where + ": " + failed;
+      return nullptr;
+    }
+    const int step = sqlite3_step(select.get());
+    if (step == SQLITE_ROW) {
+      version = sqlite3_column_int(select.get(), 0);
+      has_version = true;
+    } else if (step != SQLITE_DONE) {
+      error = sql_error(db, "cannot read the schema version of " + where);
+      return nullptr;
+    }
+  }
+  if (!has_version) {
+    error = where + " holds no icans-cds schema";
+    return nullptr;
+  }
+  if (auto unknown = unknown_version(where, version); !unknown.empty()) {
+    error = unknown;
+    return nullptr;
+  }
+  impl->schema_version = version;
+
+  const std::pair<Statement*, std::string> statements[] = {
+      {&impl->select_audit, "SELECT " + audit_columns(version) + " FROM card_audit WHERE card_uuid = ?1"},
+      {&impl->select_feedback,
+       std::string("SELECT ") + kFeedbackColumns + " FROM feedback WHERE card_uuid = ?1 ORDER BY id"},
+  };
+  for (const auto& [statement, sql] : statements) {
+    if (auto failed = statement->prepare(db, sql); !failed.empty()) {
+      error = "cannot open " + where + ": " + failed;
+      return nullptr;
+    }
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+int Store::schema_version() const { return impl_->schema_version; }
+
 std::string Store::record_cards(const std::vector<AuditRecord>& records) {
   if (records.empty()) return {};
+  if (impl_->read_only) return "record_cards: " + impl_->where + " is open read-only";
   Batch batch("record_cards");
   batch.cards = &records;
   return impl_->write(batch);
@@ -569,6 +675,7 @@ std::string Store::record_cards(const std::vector<AuditRecord>& records) {
 
 std::string Store::record_feedback(const std::vector<FeedbackRecord>& feedback) {
   if (feedback.empty()) return {};
+  if (impl_->read_only) return "record_feedback: " + impl_->where + " is open read-only";
   Batch batch("record_feedback");
   batch.feedback = &feedback;
   return impl_->write(batch);

@@ -63,6 +63,19 @@ class Store {
   static constexpr int kCheckpointPages = 1000;  // SQLite's own default
   static std::unique_ptr<Store> open(const std::string& path, std::string& error,
                                      int checkpoint_pages = kCheckpointPages);
+  // Opens an existing database to read it and nothing else, for tools that
+  // inspect the evidence (icans-cds audit): SQLite's read-only mode, no
+  // pragma, no schema created or migrated, the file's bytes unchanged. Each
+  // schema version this program knows is read as it is: fields an older
+  // version did not have read empty (issuer and tenant before v2). A missing
+  // file, one without our schema, and a newer or unknown version are refused
+  // with `error` set. Writes return an error.
+  // A database in WAL mode is read through the -wal and -shm files beside
+  // it; SQLite creates them when they are missing, so a database in a
+  // directory this user may not write needs them present (or a
+  // "file:...?immutable=1" URI, when nothing can be writing to it), and
+  // `error` says so.
+  static std::unique_ptr<Store> open_read_only(const std::string& path, std::string& error);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -89,6 +102,10 @@ class Store {
     std::uint64_t checkpoint_failures = 0;
   };
   WriteStats write_stats() const;
+
+  // The database's schema version: the current one once open() returns, the
+  // file's own after open_read_only().
+  int schema_version() const;
 
   std::vector<AuditRecord> audit_for_card(const std::string& card_uuid, std::string& error);
   std::vector<FeedbackRecord> feedback_for_card(const std::string& card_uuid, std::string& error);

@@ -1,5 +1,7 @@
+#include <grp.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -243,6 +246,112 @@ INSERT INTO feedback (card_uuid, service_id, outcome, accepted_suggestions, outc
 bool has_column(const std::string& path, const std::string& table, const std::string& column) {
   return query_int(path, "SELECT count(*) FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'") ==
          1;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::unique_ptr<Store> open_read_only_store(const std::string& path) {
+  std::string error;
+  auto store = Store::open_read_only(path, error);
+  INFO(error);
+  REQUIRE(store);
+  CHECK(error.empty());
+  return store;
+}
+
+void check_same_card(const AuditRecord& found, const AuditRecord& expected) {
+  INFO("card " << expected.card_uuid);
+  CHECK(found.card_uuid == expected.card_uuid);
+  CHECK(found.service_id == expected.service_id);
+  CHECK(found.hook_instance == expected.hook_instance);
+  CHECK(found.issued_at == expected.issued_at);
+  CHECK(found.patient_id == expected.patient_id);
+  CHECK(found.icans_grade == expected.icans_grade);
+  CHECK(found.crs_grade == expected.crs_grade);
+  CHECK(found.kind == expected.kind);
+  CHECK(found.rule_ids == expected.rule_ids);
+  CHECK(found.protocol_version == expected.protocol_version);
+  CHECK(found.engine_version == expected.engine_version);
+  CHECK(found.inputs_sha256 == expected.inputs_sha256);
+  CHECK(found.card_json == expected.card_json);
+  CHECK(found.shadow == expected.shadow);
+  CHECK(found.issuer == expected.issuer);
+  CHECK(found.tenant == expected.tenant);
+}
+
+void check_same_feedback(const FeedbackRecord& found, const FeedbackRecord& expected) {
+  INFO("feedback on " << expected.card_uuid << ", " << expected.outcome);
+  CHECK(found.card_uuid == expected.card_uuid);
+  CHECK(found.service_id == expected.service_id);
+  CHECK(found.outcome == expected.outcome);
+  CHECK(found.accepted_suggestions == expected.accepted_suggestions);
+  CHECK(found.override_reason_system == expected.override_reason_system);
+  CHECK(found.override_reason_code == expected.override_reason_code);
+  CHECK(found.override_reason_display == expected.override_reason_display);
+  CHECK(found.user_comment == expected.user_comment);
+  CHECK(found.outcome_timestamp == expected.outcome_timestamp);
+  CHECK(found.received_at == expected.received_at);
+}
+
+// What a read-only store at `path` says about the v1 database's card, as
+// one line: the child process below can only hand back text.
+std::string read_v1_card(const std::string& path) {
+  std::string error;
+  auto store = Store::open_read_only(path, error);
+  if (!store) return "error: " + error;
+  std::string line = "schema " + std::to_string(store->schema_version());
+  for (const char* uuid : {"v1-card", "wal-card"}) {
+    auto found = store->find_card(uuid, error);
+    if (!error.empty()) return line + ", error: " + error;
+    if (found) line += std::string(", ") + uuid;
+  }
+  return line;
+}
+
+// Runs `read` as a user that file permissions bind, and returns its answer.
+// Root is not bound by them (CI runs the tests as root), so then `read` runs
+// in a child process that has become the user nobody; nullopt when root
+// cannot change user here.
+std::optional<std::string> read_unprivileged(const std::function<std::string()>& read) {
+  if (::geteuid() != 0) return read();
+  int pipe_ends[2];
+  REQUIRE(::pipe(pipe_ends) == 0);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(pipe_ends[0]);
+    std::string answer = "\x01";
+    constexpr uid_t kNobody = 65534;
+    if (::setgroups(0, nullptr) == 0 && ::setgid(kNobody) == 0 && ::setuid(kNobody) == 0) {
+      try {
+        answer = read();
+      } catch (const std::exception& e) {
+        answer = std::string("exception: ") + e.what();
+      }
+    }
+    for (std::size_t written = 0; written < answer.size();) {
+      const ssize_t n = ::write(pipe_ends[1], answer.data() + written, answer.size() - written);
+      if (n <= 0) break;
+      written += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_ends[1]);
+  std::string answer;
+  char buffer[512];
+  ssize_t n;
+  while ((n = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0) answer.append(buffer, static_cast<std::size_t>(n));
+  ::close(pipe_ends[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  if (answer == "\x01") return std::nullopt;
+  return answer;
 }
 
 }  // namespace
@@ -817,4 +926,223 @@ TEST_CASE("A database in memory has no write-ahead log and no checkpoint thread"
   REQUIRE(store->record_cards({card("card-1")}) == "");
   CHECK(store->write_stats().checkpoints == 0);
   CHECK(has_card(*store, "card-1"));
+}
+
+TEST_CASE("open_read_only reads a v1 database as it is: its card and feedback, the file unchanged byte for byte") {
+  TempDir dir;
+  const std::string path = dir.file("v1.db");
+  create_v1_database(path);
+  const std::string before = file_bytes(path);
+  REQUIRE(query_int(path, "SELECT version FROM schema_version") == 1);
+
+  for (const std::string& name : {path, "file:" + path + "?mode=ro"}) {
+    INFO(name);
+    auto store = open_read_only_store(name);
+    CHECK(store->schema_version() == 1);
+
+    AuditRecord expected;  // as create_v1_database wrote it
+    expected.card_uuid = "v1-card";
+    expected.service_id = "icans-patient-view";
+    expected.hook_instance = "hook-1";
+    expected.issued_at = "2026-03-01T10:00:00Z";
+    expected.patient_id = "axicel-icans3";
+    expected.icans_grade = 2;
+    expected.kind = "icans-grade";
+    expected.rule_ids = {"icans.ice.grade2"};
+    expected.protocol_version = "astct-2019/1";
+    expected.engine_version = "0.1.0";
+    expected.inputs_sha256 = "aaaa";
+    expected.card_json = R"({"uuid":"v1-card"})";
+    std::string error;
+    auto found = store->audit_for_card("v1-card", error);
+    INFO(error);
+    REQUIRE(error.empty());
+    REQUIRE(found.size() == 1);
+    check_same_card(found[0], expected);  // issuer and tenant empty: v1 had no such columns
+
+    FeedbackRecord expected_feedback = feedback("v1-card", "accepted");
+    expected_feedback.outcome_timestamp = "2026-03-01T10:05:00Z";
+    expected_feedback.received_at = "2026-03-01T10:05:01Z";
+    auto feedback_found = store->feedback_for_card("v1-card", error);
+    REQUIRE(error.empty());
+    REQUIRE(feedback_found.size() == 1);
+    check_same_feedback(feedback_found[0], expected_feedback);
+
+    CHECK(store->record_cards({card("new-card")}) == "record_cards: database " + name + " is open read-only");
+    CHECK(store->record_feedback({feedback("v1-card", "overridden")}) ==
+          "record_feedback: database " + name + " is open read-only");
+    CHECK_FALSE(has_card(*store, "new-card"));
+    CHECK(store->feedback_for_card("v1-card", error).size() == 1);
+  }
+
+  CHECK(file_bytes(path) == before);
+  CHECK(query_int(path, "SELECT version FROM schema_version") == 1);
+  CHECK_FALSE(has_column(path, "card_audit", "issuer"));
+}
+
+TEST_CASE("A card and feedback the service's store writes are read back read-only with every field equal") {
+  TempDir dir;
+  const std::string path = dir.file("current.db");
+  auto writer = open_store(path);
+
+  AuditRecord full = card("card-full");
+  full.crs_grade = 1;
+  full.issuer = "https://ehr.example.org/issuer";
+  full.tenant = "hospital-42";
+  AuditRecord shadow = card("card-shadow");
+  shadow.icans_grade = std::nullopt;
+  shadow.rule_ids = {};
+  shadow.shadow = true;
+  FeedbackRecord accepted = feedback("card-full", "accepted");
+  accepted.accepted_suggestions = {"sugg-dexamethasone", "sugg-neuro-consult"};
+  FeedbackRecord overridden = feedback("card-full", "overridden");
+  overridden.override_reason_system = "https://example.org/override-reasons";
+  overridden.override_reason_code = "already-treated";
+  overridden.override_reason_display = "Already treated";
+  overridden.user_comment = "Dexamethasone given at 16:50";
+  REQUIRE(writer->record_cards({full, shadow}) == "");
+  REQUIRE(writer->record_feedback({accepted, overridden}) == "");
+
+  auto check_all = [&](Store& reader) {
+    CHECK(reader.schema_version() == 2);
+    std::string error;
+    for (const AuditRecord* expected : {&full, &shadow}) {
+      auto found = reader.find_card(expected->card_uuid, error);
+      INFO(error);
+      REQUIRE(found);
+      check_same_card(*found, *expected);
+    }
+    auto found = reader.feedback_for_card("card-full", error);
+    REQUIRE(error.empty());
+    REQUIRE(found.size() == 2);
+    check_same_feedback(found[0], accepted);
+    check_same_feedback(found[1], overridden);
+  };
+
+  // Beside the running writer: what it commits later is seen too.
+  auto reader = open_read_only_store(path);
+  check_all(*reader);
+  REQUIRE(writer->record_cards({card("card-later")}) == "");
+  CHECK(has_card(*reader, "card-later"));
+
+  writer.reset();
+  reader.reset();
+  auto after_close = open_read_only_store(path);
+  check_all(*after_close);
+}
+
+TEST_CASE("open_read_only refuses a newer or unknown schema, or a file that is not ours, and changes none") {
+  TempDir dir;
+  const std::string path = dir.file("future.db");
+  open_store(path);
+  exec_sql(path, "UPDATE schema_version SET version = 3");
+  std::string before = file_bytes(path);
+  std::string error;
+  CHECK_FALSE(Store::open_read_only(path, error));
+  CHECK(error == "database " + path +
+                     " has schema version 3, newer than version 2 this program knows: use the icans-cds that "
+                     "wrote it, or a newer one");
+  CHECK(file_bytes(path) == before);
+
+  exec_sql(path, "UPDATE schema_version SET version = -1");
+  before = file_bytes(path);
+  CHECK_FALSE(Store::open_read_only(path, error));
+  CHECK(error == "database " + path + " has schema version -1, which no icans-cds writes");
+  CHECK(file_bytes(path) == before);
+
+  // A SQLite database of something else, an empty version table, an empty
+  // file: not given our schema, as Store::open would.
+  const std::string other = dir.file("other.db");
+  exec_sql(other, "CREATE TABLE notes (text TEXT)");
+  before = file_bytes(other);
+  CHECK_FALSE(Store::open_read_only(other, error));
+  CHECK(error == "database " + other + " holds no icans-cds schema");
+  CHECK(file_bytes(other) == before);
+  CHECK(query_int(other, "SELECT count(*) FROM sqlite_master WHERE name = 'card_audit'") == 0);
+
+  exec_sql(other, "CREATE TABLE schema_version (version INTEGER NOT NULL)");
+  CHECK_FALSE(Store::open_read_only(other, error));
+  CHECK(error == "database " + other + " holds no icans-cds schema");
+
+  const std::string empty = dir.file("empty.db");
+  std::ofstream{empty};
+  CHECK_FALSE(Store::open_read_only(empty, error));
+  CHECK(error == "database " + empty + " holds no icans-cds schema");
+  CHECK(fs::file_size(empty) == 0);
+
+  const std::string text_file = dir.file("notes.txt");
+  {
+    std::ofstream out(text_file);
+    for (int i = 0; i < 200; ++i) out << "This is not a SQLite database, line " << i << "\n";
+  }
+  CHECK_FALSE(Store::open_read_only(text_file, error));
+  CHECK(error == "cannot open database " + text_file + ": file is not a database");
+}
+
+TEST_CASE("open_read_only refuses a missing file and creates nothing, whatever mode a URI asks for") {
+  TempDir dir;
+  const std::string missing = dir.file("missing.db");
+  std::string error;
+  CHECK_FALSE(Store::open_read_only(missing, error));
+  CHECK(error == "cannot open database " + missing + ": unable to open database file");
+
+  const std::string ro_uri = "file:" + missing + "?mode=ro";
+  CHECK_FALSE(Store::open_read_only(ro_uri, error));
+  CHECK(error == "cannot open database " + ro_uri + ": unable to open database file");
+
+  // A URI cannot widen the read-only open into one that creates.
+  const std::string rwc_uri = "file:" + missing + "?mode=rwc";
+  CHECK_FALSE(Store::open_read_only(rwc_uri, error));
+  CHECK(error.rfind("cannot open database " + rwc_uri + ": ", 0) == 0);
+
+  CHECK(fs::is_empty(dir.path));  // no database, no -wal, no -shm
+}
+
+TEST_CASE("A WAL database in a directory its reader may not write: a clear error, or read through its files") {
+  TempDir dir;
+  fs::permissions(dir.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+  const fs::path locked = dir.path / "locked";
+  fs::create_directory(locked);
+  const std::string path = (locked / "v1.db").string();
+  create_v1_database(path);  // in WAL mode, its -wal and -shm gone with its last connection
+  REQUIRE_FALSE(fs::exists(path + "-wal"));
+  REQUIRE_FALSE(fs::exists(path + "-shm"));
+  const std::string before = file_bytes(path);
+  auto lock_down = [&] {
+    fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  };
+  lock_down();
+
+  const auto refused = read_unprivileged([&] { return read_v1_card(path); });
+  if (!refused) {
+    WARN("running as root and cannot become the user nobody: the permission checks of this test are skipped");
+    return;
+  }
+  CHECK(*refused == "error: cannot open database " + path +
+                        " read-only: it is in WAL mode, and SQLite reads such a database through its -wal and -shm "
+                        "files, which are missing and cannot be created in a directory this user may not write: "
+                        "read a copy in a writable directory, or, when nothing can be writing to it, open it as a "
+                        "\"file:...?immutable=1\" URI");
+  CHECK(read_unprivileged([&] { return read_v1_card("file:" + path + "?immutable=1"); }) == "schema 1, v1-card");
+  CHECK(file_bytes(path) == before);
+
+  // With a writer's -wal and -shm beside it (the writer still open), the
+  // reader reads through them, the rows only the log holds included.
+  fs::permissions(locked, fs::perms::owner_all, fs::perm_options::add);
+  fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
+  sqlite3* writer = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &writer) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(writer,
+                       "INSERT INTO card_audit SELECT 'wal-card', service_id, hook_instance, issued_at, patient_id, "
+                       "icans_grade, crs_grade, kind, rule_ids, protocol_version, engine_version, inputs_sha256, "
+                       "card_json, shadow FROM card_audit WHERE card_uuid = 'v1-card'",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(fs::file_size(path + "-wal") > 0);
+  lock_down();
+  CHECK(read_unprivileged([&] { return read_v1_card(path); }) == "schema 1, v1-card, wal-card");
+  CHECK(file_bytes(path) == before);  // the new row is in the log only
+  sqlite3_close(writer);
 }
