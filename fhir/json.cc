@@ -11,6 +11,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
 
 namespace fhir {
 namespace {
@@ -194,122 +195,21 @@ std::uint64_t name_head(const char* s, std::size_t n) {
   return head;
 }
 
-// UniqueMembers for the usual document, without a hash set per object: the
-// open objects' member names are kept on one stack and searched one by one,
-// by length and first eight bytes, the rest (names past eight bytes are
-// few) compared only when those agree. Stops at a repeated name or at an
-// object with more members than a linear search suits; parse_json then runs
-// UniqueMembers.
-//
-// It also stops at nesting deeper than `max_depth`, before the parser
-// recurses further: the usual text is not prescanned.
-template <typename Handler>
-struct FewUniqueMembers : UniqueMembers<Handler> {
-  static constexpr std::size_t kMaxMembers = 64;
-  struct SeenName {
-    std::uint64_t head;    // name_head
-    std::size_t size;
-    std::size_t tail_at;   // in `tails`: the bytes after the first eight
-  };
-  std::size_t max_depth = 0;
-  std::size_t nesting = 0;  // arrays and objects open
-  std::string tails;
-  std::vector<SeenName> seen;
-  std::vector<std::size_t> object_first;  // for each open object, its first entry in `seen`
-
-  bool StartArray() {
-    if (++nesting > max_depth) return false;
-    return this->target->StartArray();
-  }
-  bool EndArray(rapidjson::SizeType n) {
-    --nesting;
-    return this->target->EndArray(n);
-  }
-  bool StartObject() {
-    if (++nesting > max_depth) return false;
-    object_first.push_back(seen.size());
-    return this->target->StartObject();
-  }
-  bool EndObject(rapidjson::SizeType n) {
-    --nesting;
-    const std::size_t first = object_first.back();
-    object_first.pop_back();
-    if (first < seen.size()) {
-      tails.resize(seen[first].tail_at);
-      seen.resize(first);
-    }
-    return this->target->EndObject(n);
-  }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
-    const std::size_t first = object_first.back();
-    if (seen.size() - first >= kMaxMembers) return false;
-    const std::uint64_t head = name_head(s, n);
-    for (std::size_t i = first; i < seen.size(); ++i) {
-      const SeenName& other = seen[i];
-      if (other.size == n && other.head == head &&
-          (n <= 8 || std::memcmp(tails.data() + other.tail_at, s + 8, n - 8) == 0)) {
-        return false;
-      }
-    }
-    seen.push_back({head, n, tails.size()});
-    if (n > 8) tails.append(s + 8, n - 8);
-    return this->target->Key(s, n, copy);
-  }
-};
-
-// What the one pass over the usual text finds out, so that the parse of it
-// can skip the checks that cannot fail on it.
-struct TextScan {
-  bool utf8 = true;  // well-formed (Unicode, table 3-7): RapidJSON's encoding check cannot fail
-  // A backslash-u escape of a low surrogate (DC00 to DFFF) not right after
-  // one of a high surrogate: RapidJSON 1.1 decodes it into bytes that are not
-  // UTF-8, past its encoding check.
-  bool lone_low_surrogate = false;
-};
-
-// Looks at the escape whose backslash is at `i` and returns the index of its
-// last byte. Outside a string a backslash is a syntax error the parser
-// reports, so every backslash can be taken for the start of an escape.
-std::size_t scan_escape(std::string_view text, std::size_t i, TextScan& scan) {
-  if (i + 1 >= text.size() || text[i + 1] != 'u') return i + 1;
-  const long unit = escaped_code_unit(text, i + 1);
-  if (unit >= 0xD800 && unit <= 0xDBFF) {
-    // A pair is consumed whole; a high surrogate without its low half is
-    // refused by RapidJSON itself.
-    if (i + 11 < text.size() && text[i + 6] == '\\' && text[i + 7] == 'u') {
-      const long low = escaped_code_unit(text, i + 7);
-      if (low >= 0xDC00 && low <= 0xDFFF) return i + 11;
-    }
-    return i + 5;
-  }
-  if (unit >= 0xDC00 && unit <= 0xDFFF) scan.lone_low_surrogate = true;
-  return i + 5;
-}
-
-// One pass: UTF-8 well-formedness and escapes. ASCII without a backslash,
-// most of any FHIR document, goes eight bytes at a time.
-TextScan scan_text(std::string_view text) {
-  TextScan scan;
-  constexpr std::uint64_t kOnes = 0x0101010101010101u;
+// Whether the `n` bytes at `s` are well-formed UTF-8 (Unicode, table 3-7).
+bool is_utf8(const char* s, std::size_t n) {
   constexpr std::uint64_t kHighs = 0x8080808080808080u;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t size = text.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
   std::size_t i = 0;
-  while (i < size) {
-    if (size - i >= 8) {
-      std::uint64_t eight;
-      std::memcpy(&eight, p + i, sizeof eight);
-      const std::uint64_t backslashes = eight ^ (kOnes * '\\');
-      if ((eight & kHighs) == 0 && ((backslashes - kOnes) & ~backslashes & kHighs) == 0) {
-        i += 8;
-        continue;
-      }
+  while (i < n) {
+    // ASCII, most of any FHIR document, sixteen bytes at a time.
+    for (; n - i >= 16; i += 16) {
+      std::uint64_t first, second;
+      std::memcpy(&first, p + i, sizeof first);
+      std::memcpy(&second, p + i + 8, sizeof second);
+      if (((first | second) & kHighs) != 0) break;
     }
+    if (i == n) break;
     const unsigned char lead = p[i];
-    if (lead == '\\') {
-      i = scan_escape(text, i, scan) + 1;
-      continue;
-    }
     if (lead < 0x80) {
       ++i;
       continue;
@@ -328,23 +228,96 @@ TextScan scan_text(std::string_view text) {
       if (lead == 0xF0) second_low = 0x90;   // overlong
       if (lead == 0xF4) second_high = 0x8F;  // beyond U+10FFFF
     } else {
-      scan.utf8 = false;
-      return scan;
+      return false;
     }
-    if (size - i < length || p[i + 1] < second_low || p[i + 1] > second_high) {
-      scan.utf8 = false;
-      return scan;
-    }
+    if (n - i < length || p[i + 1] < second_low || p[i + 1] > second_high) return false;
     for (std::size_t k = 2; k < length; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) {
-        scan.utf8 = false;
-        return scan;
-      }
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
     }
     i += length;
   }
-  return scan;
+  return true;
 }
+
+// UniqueMembers for the usual document, without a hash set per object: the
+// open objects' member names are kept on one stack and searched one by one,
+// by length and first eight bytes, the rest (names past eight bytes are
+// few) compared only when those agree. Stops at a repeated name or at an
+// object with more members than a linear search suits; parse_json then runs
+// UniqueMembers.
+//
+// It also stops at nesting deeper than `max_depth`, before the parser
+// recurses further: the usual text is not prescanned.
+//
+// `kInSitu`: the reader parses a copy of the text in place, so a name stays
+// where the reader left it until the parse ends and is not copied here.
+template <typename Handler, bool kInSitu>
+struct FewUniqueMembers : UniqueMembers<Handler> {
+  static constexpr std::size_t kMaxMembers = 64;
+  struct SeenName {
+    std::uint64_t head;  // name_head
+    std::size_t size;
+    const char* name;     // in situ
+    std::size_t tail_at;  // otherwise: in `tails`, the bytes after the first eight
+  };
+  std::size_t max_depth = 0;
+  std::size_t nesting = 0;  // arrays and objects open
+  std::string tails;
+  std::vector<SeenName> seen;
+  std::vector<std::size_t> object_first;  // for each open object, its first entry in `seen`
+
+  // When the text has escapes, the strings as decoded are checked: RapidJSON
+  // 1.1 decodes an escaped lone low surrogate (backslash-u DC00 to DFFF) into
+  // the bytes of a surrogate, which are not UTF-8 (and are refused), while
+  // every other escape decodes into whole characters.
+  bool check_strings = false;
+
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return (!check_strings || is_utf8(s, n)) && this->target->String(s, n, copy);
+  }
+  bool StartArray() {
+    if (++nesting > max_depth) return false;
+    return this->target->StartArray();
+  }
+  bool EndArray(rapidjson::SizeType n) {
+    --nesting;
+    return this->target->EndArray(n);
+  }
+  bool StartObject() {
+    if (++nesting > max_depth) return false;
+    object_first.push_back(seen.size());
+    return this->target->StartObject();
+  }
+  bool EndObject(rapidjson::SizeType n) {
+    --nesting;
+    const std::size_t first = object_first.back();
+    object_first.pop_back();
+    if (first < seen.size()) {
+      if constexpr (!kInSitu) tails.resize(seen[first].tail_at);
+      seen.resize(first);
+    }
+    return this->target->EndObject(n);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    const std::size_t first = object_first.back();
+    if (seen.size() - first >= kMaxMembers || (check_strings && !is_utf8(s, n))) return false;
+    const std::uint64_t head = name_head(s, n);
+    for (std::size_t i = first; i < seen.size(); ++i) {
+      const SeenName& other = seen[i];
+      if (other.size == n && other.head == head) {
+        const char* other_tail = kInSitu ? other.name + 8 : tails.data() + other.tail_at;
+        if (n <= 8 || std::memcmp(other_tail, s + 8, n - 8) == 0) return false;
+      }
+    }
+    if constexpr (kInSitu) {
+      seen.push_back({head, n, s, 0});
+    } else {
+      seen.push_back({head, n, nullptr, tails.size()});
+      if (n > 8) tails.append(s + 8, n - 8);
+    }
+    return this->target->Key(s, n, copy);
+  }
+};
 
 // RapidJSON's recursive parser is the faster; it recurses once or twice per
 // level of nesting, which FewUniqueMembers bounds as it parses (refusing the
@@ -352,36 +325,47 @@ TextScan scan_text(std::string_view text) {
 // this take the iterative parser, after the prescan.
 constexpr std::size_t kRecursiveParseMaxDepth = 256;
 
-}  // namespace
+// The parse of `text` (read by `stream`) when it is the usual text, with
+// checks that cost less on it: UTF-8 checked on the whole text at once
+// beforehand (is_utf8) instead of character by character by RapidJSON, nesting bounded as it is
+// parsed instead of an iterative parser, few members per object instead of a
+// hash set. False when the text is not one it accepts; `doc` is then as it
+// was.
+template <unsigned kFlags, typename Stream>
+bool parse_usual(Stream& stream, std::string_view text, rapidjson::Document& doc, std::size_t max_depth) {
+  rapidjson::Reader reader;
+  FewUniqueMembers<rapidjson::Document, (kFlags & rapidjson::kParseInsituFlag) != 0> handler;
+  handler.max_depth = max_depth;
+  handler.check_strings = text.find('\\') != std::string_view::npos;
+  bool parsed = false;
+  auto generator = [&](rapidjson::Document& target) {
+    handler.target = &target;
+    // Both streams read a NUL byte as the end of the text: a parse that
+    // stops before the end found one after the document.
+    parsed = !reader.Parse<kFlags>(stream, handler).IsError() && stream.Tell() == text.size();
+    return parsed;
+  };
+  doc.Populate(generator);
+  return parsed;
+}
 
-std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimits limits) {
+std::string parse(std::string_view text, rapidjson::Document& doc, JsonLimits limits, bool in_situ) {
   // RFC 8259 lets parsers ignore a UTF-8 byte order mark, which Windows tools
   // write; editors do not show it, so positions are counted after it.
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  // The usual text first, in one pass and a parse with fewer checks that
-  // cannot fail on it: well-formed UTF-8 needs no encoding check, nesting
-  // bounded as it is parsed needs no iterative parser, and few members per
-  // object need no hash set. A text this parse does not accept leaves `doc`
-  // as it was and is checked and parsed again below, the way that finds and
-  // names its first problem.
-  if (limits.max_depth <= kRecursiveParseMaxDepth) {
-    const TextScan scan = scan_text(text);
-    if (scan.utf8 && !scan.lone_low_surrogate) {
+  // The usual text first, with parse_usual. A text it does not accept is
+  // checked and parsed again below, the way that finds and names its first
+  // problem.
+  if (limits.max_depth <= kRecursiveParseMaxDepth && is_utf8(text.data(), text.size())) {
+    if (!in_situ) {
       rapidjson::MemoryStream stream(text.data(), text.size());
-      rapidjson::Reader reader;
-      FewUniqueMembers<rapidjson::Document> handler;
-      handler.max_depth = limits.max_depth;
-      bool parsed = false;
-      auto generator = [&](rapidjson::Document& target) {
-        handler.target = &target;
-        // The memory stream reads a NUL byte as the end of the text: a parse
-        // that stops before the end found one after the document.
-        parsed = !reader.Parse<rapidjson::kParseNoFlags>(stream, handler).IsError() &&
-                 stream.Tell() == text.size();
-        return parsed;
-      };
-      doc.Populate(generator);
-      if (parsed) return {};
+      if (parse_usual<rapidjson::kParseNoFlags>(stream, text, doc, limits.max_depth)) return {};
+    } else if (auto* copy = static_cast<char*>(doc.GetAllocator().Malloc(text.size() + 1))) {
+      // Freed with the document, like the strings that point into it.
+      std::memcpy(copy, text.data(), text.size());
+      copy[text.size()] = '\0';
+      rapidjson::InsituStringStream stream(copy);
+      if (parse_usual<rapidjson::kParseInsituFlag>(stream, text, doc, limits.max_depth)) return {};
     }
   }
   if (auto error = prescan(text, limits.max_depth); !error.empty()) return error;
@@ -405,6 +389,16 @@ std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimi
     return located(text, result.Offset(), handler.duplicate);
   }
   return located(text, result.Offset(), rapidjson::GetParseError_En(result.Code()));
+}
+
+}  // namespace
+
+std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimits limits) {
+  return parse(text, doc, limits, false);
+}
+
+std::string parse_json_in_situ(std::string_view text, rapidjson::Document& doc, JsonLimits limits) {
+  return parse(text, doc, limits, true);
 }
 
 const char* json_type_name(const rapidjson::Value& value) {

@@ -23,6 +23,13 @@ struct JsonLimits {
 // DOM without recursing into it.
 std::string parse_json(std::string_view text, rapidjson::Document& doc, JsonLimits limits = {});
 
+// parse_json, the same checks and errors, for a large text: its strings are
+// not copied one by one but left in one copy of `text` that `doc`'s allocator
+// holds (RapidJSON's in-situ parsing), and the DOM's string values point into
+// it. A value copied from `doc` into another document must copy its strings
+// too (GenericValue(value, allocator, true)), or it points into `doc`.
+std::string parse_json_in_situ(std::string_view text, rapidjson::Document& doc, JsonLimits limits = {});
+
 // JSON type name for error messages ("string", "object", ...).
 const char* json_type_name(const rapidjson::Value& value);
 

@@ -227,7 +227,7 @@ std::string parse_hook_request(std::string_view body, std::string_view expected_
                                rapidjson::Document& document, HookRequest& request,
                                HookRequestLimits limits) {
   request = HookRequest{};
-  if (auto error = fhir::parse_json(body, document, {limits.max_json_depth}); !error.empty()) {
+  if (auto error = fhir::parse_json_in_situ(body, document, {limits.max_json_depth}); !error.empty()) {
     return "request body is not valid JSON: " + error;
   }
   if (!document.IsObject()) {
