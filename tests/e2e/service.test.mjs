@@ -213,6 +213,21 @@ function patientView(patientId, extra = {}) {
   };
 }
 
+// order-select of the lisocel example's tocilizumab draft, given as `draft`.
+function orderSelect(draft, extra = {}) {
+  return {
+    hook: 'order-select',
+    hookInstance: hookInstance(),
+    context: {
+      userId: 'PractitionerRole/123',
+      patientId: LISOCEL,
+      selections: [`MedicationRequest/${TOCILIZUMAB_DRAFT}`],
+      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
+    },
+    ...extra,
+  };
+}
+
 function authorization(fhir) {
   return {
     fhirServer: fhir.url,
@@ -449,17 +464,7 @@ test('order-select with a tocilizumab draft for ICANS without CRS warns', { time
   assert.ok(draft, 'the example has the draft order');
   const response = await call(`${shared.service.url}/cds-services/icans-order-select`, {
     method: 'POST',
-    body: {
-      hook: 'order-select',
-      hookInstance: hookInstance(),
-      context: {
-        userId: 'PractitionerRole/123',
-        patientId: LISOCEL,
-        selections: [`MedicationRequest/${TOCILIZUMAB_DRAFT}`],
-        draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
-      },
-      prefetch,
-    },
+    body: orderSelect(draft, { prefetch }),
   });
   assert.equal(response.status, 200, response.text);
   const warning = response.json.cards.find(
@@ -475,18 +480,7 @@ test('order-select: a draft naming tocilizumab by reference is fetched and warne
   const { medicationCodeableConcept, ...rest } = coded;
   assert.ok(medicationCodeableConcept, 'the example codes its drug');
   const draft = { ...rest, medicationReference: { reference: `Medication/${TOCILIZUMAB_MEDICATION.id}` } };
-  const request = (extra) => ({
-    hook: 'order-select',
-    hookInstance: hookInstance(),
-    context: {
-      userId: 'PractitionerRole/123',
-      patientId: LISOCEL,
-      selections: [`MedicationRequest/${TOCILIZUMAB_DRAFT}`],
-      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
-    },
-    prefetch,
-    ...extra,
-  });
+  const request = (extra) => orderSelect(draft, { prefetch, ...extra });
   const endpoint = `${shared.service.url}/cds-services/icans-order-select`;
   const isDraftWarning = (card) => card.indicator === 'warning' && /Draft tocilizumab/.test(card.summary);
 
