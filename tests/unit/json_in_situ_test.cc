@@ -42,6 +42,9 @@ std::string mutated(const std::string& base, const std::vector<std::string>& fra
 
 }  // namespace
 
+// The one differential test of the parse's fast paths: the usual parse
+// (parse_json) and the in-situ one must give what the parse that checks
+// everything first gives, errors and documents alike.
 TEST_CASE("the in-situ parse, the usual parse and the parse that checks everything first agree") {
   // Fragments that matter to the checks: escapes of every kind (lone and
   // paired surrogates), NUL, bytes that are not UTF-8 or only nearly,
