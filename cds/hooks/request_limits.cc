@@ -2,24 +2,16 @@
 
 #include <string_view>
 
+#include "cds/hooks/json_member.h"
+
 namespace icans {
 namespace {
 
 using Json = rapidjson::Value;
 
-// The first member named `name`, as FindMember finds it, without measuring
-// the name on every call: the prefetch of a busy patient holds thousands of
-// resources, each looked at twice.
-const Json* find(const Json& object, std::string_view name) {
-  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
-    if (std::string_view(it->name.GetString(), it->name.GetStringLength()) == name) return &it->value;
-  }
-  return nullptr;
-}
-
 bool is_bundle(const Json& value) {
   if (!value.IsObject()) return false;
-  const Json* type = find(value, "resourceType");
+  const Json* type = member(value, "resourceType");
   return type && type->IsString() && std::string_view(type->GetString(), type->GetStringLength()) == "Bundle";
 }
 
@@ -30,11 +22,11 @@ std::size_t count_resources(const Json& value) {
   if (!value.IsObject()) return 0;
   if (!is_bundle(value)) return 1;
   std::size_t count = 0;
-  const Json* entries = find(value, "entry");
+  const Json* entries = member(value, "entry");
   if (!entries || !entries->IsArray()) return 0;
   for (const auto& entry : entries->GetArray()) {
     if (!entry.IsObject()) continue;
-    if (const Json* resource = find(entry, "resource")) count += count_resources(*resource);
+    if (const Json* resource = member(entry, "resource")) count += count_resources(*resource);
   }
   return count;
 }
