@@ -1,7 +1,6 @@
 #include "fhir/assemble.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -14,6 +13,7 @@
 #include <variant>
 
 #include "fhir/content_hash.h"
+#include "fhir/server_reference.h"
 
 namespace fhir::detail {
 namespace {
@@ -197,37 +197,6 @@ struct Target {
   std::string problem;  // set when the reference names nothing usable
 };
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-// Whether absolute `reference` ("https://host/fhir/Patient/1", maybe with
-// /_history/n) is a resource directly under `base`. Scheme and host compare
-// without case (RFC 3986 6.2.2.1), the path exactly.
-bool on_server(std::string_view reference, std::string_view base) {
-  if (reference.size() <= base.size() || reference[base.size()] != '/') return false;
-  const std::size_t scheme_end = base.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  const std::size_t authority_end = std::min(base.find('/', scheme_end + 3), base.size());
-  if (!equal_ignoring_case(reference.substr(0, authority_end), base.substr(0, authority_end)) ||
-      reference.substr(authority_end, base.size() - authority_end) != base.substr(authority_end)) {
-    return false;
-  }
-  // "Type/id" or "Type/id/_history/v": a deeper path is another base.
-  std::string_view rest = reference.substr(base.size() + 1);
-  if (const auto history = rest.find("/_history/"); history != std::string_view::npos) {
-    rest = rest.substr(0, history);
-  }
-  return std::count(rest.begin(), rest.end(), '/') == 1;
-}
-
-bool is_absolute_url(std::string_view reference) {
-  const std::size_t colon = reference.find("://");
-  return colon != std::string_view::npos && colon > 0 && reference.find('/') == colon + 1;
-}
-
 Target resolve_reference(const std::string& reference, const ReferenceScope& scope) {
   if (const auto it = scope.full_urls.find(reference); it != scope.full_urls.end()) {
     if (it->second.ambiguous) return {{}, {}, "fullUrl '" + reference + "' names two resources"};
@@ -239,7 +208,7 @@ Target resolve_reference(const std::string& reference, const ReferenceScope& sco
     return {{}, {}, "'" + reference + "' matches no fullUrl in the inputs"};
   }
   // The same type and id on another server is another resource.
-  if (!scope.server_base.empty() && is_absolute_url(reference) && !on_server(reference, scope.server_base)) {
+  if (!scope.server_base.empty() && is_absolute_url(reference) && !path_on_server(reference, scope.server_base)) {
     return {{}, {}, "'" + reference + "' is not on the FHIR server the data came from (" +
                         std::string(scope.server_base) + ")"};
   }

@@ -8,6 +8,7 @@
 
 #include "cds/hooks/json_member.h"
 #include "fhir/json.h"
+#include "fhir/server_reference.h"
 
 namespace icans {
 namespace {
@@ -59,10 +60,10 @@ void for_each_resource(const std::vector<JsonInput>& inputs,
 // empty. The id goes into a query string: only a FHIR id, which needs no
 // escaping, ever gets there.
 std::string_view medication_id(std::string_view reference, std::string_view fhir_server) {
-  while (fhir_server.ends_with('/')) fhir_server.remove_suffix(1);
-  if (!fhir_server.empty() && reference.size() > fhir_server.size() &&
-      reference.starts_with(fhir_server) && reference[fhir_server.size()] == '/') {
-    reference.remove_prefix(fhir_server.size() + 1);
+  if (fhir::is_absolute_url(reference)) {
+    const auto path = fhir_server.empty() ? std::nullopt : fhir::path_on_server(reference, fhir_server);
+    if (!path) return {};
+    reference = *path;
   }
   constexpr std::string_view kType = "Medication/";
   if (!reference.starts_with(kType)) return {};

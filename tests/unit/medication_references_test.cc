@@ -154,11 +154,14 @@ TEST_CASE("absolute references are fetched only on the request's own fhirServer"
       administration("a2", reference("https://other.example.org/fhir/Medication/theirs")),
       administration("a3", reference("https://ehr.example.org/fhir-evil/Medication/evil")),
       administration("a4", reference("https://ehr.example.org/fhir/Medication/versioned/_history/3")),
+      // Scheme and host without case, as intake reads it (fhir/server_reference.h).
+      administration("a5", reference("HTTPS://EHR.Example.org/fhir/Medication/upper")),
+      administration("a6", reference("https://ehr.example.org/FHIR/Medication/path-case")),
   }));
   CHECK(unresolved_medication_references(inputs.list, kServer).ids ==
-        std::vector<std::string>{"ours", "versioned"});
+        std::vector<std::string>{"ours", "upper", "versioned"});
   CHECK(unresolved_medication_references(inputs.list, "https://ehr.example.org/fhir/").ids ==
-        std::vector<std::string>{"ours", "versioned"});
+        std::vector<std::string>{"ours", "upper", "versioned"});
   // Without a server, an absolute reference names nothing the service may ask for.
   CHECK(unresolved_medication_references(inputs.list, "").ids.empty());
 }
