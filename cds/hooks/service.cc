@@ -409,6 +409,18 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
       audit.push_back(std::move(entry));
     }
     if (auto error = store_.record_cards(audit); !error.empty()) {
+      // Card uuids derive from hookInstance, patient and evaluation instant:
+      // a uuid already on file means this hookInstance was answered before
+      // at the same instant (a duplicate send), which is the client's to
+      // mend, not an outage of ours.
+      std::string lookup_error;
+      if (store_.find_card(audit.front().card_uuid, lookup_error)) {
+        return refuse(409,
+                      "hookInstance " + hook.hook_instance +
+                          " was already answered at this instant; each hook call needs its own "
+                          "hookInstance. No cards were sent",
+                      log);
+      }
       log.error = "internal error: audit write failed: " + error;
       return json_response(500, error_body("internal error: the audit trail could not be written; "
                                            "no cards were sent"));

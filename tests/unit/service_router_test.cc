@@ -298,6 +298,36 @@ TEST_CASE("when the audit cannot be written no card is sent", "[service][router]
   CHECK(feedback.status == 500);
 }
 
+TEST_CASE("a hookInstance answered before at the same instant gets 409, and the first cards stay",
+          "[service][router]") {
+  Harness harness;  // a fixed clock: the second call has the same card uuids
+  const RequestBuilder builder = axicel_request();
+  const HttpResponse first = harness.handle(post("/cds-services/icans-patient-view", builder.body()));
+  REQUIRE(first.status == 200);
+  const auto sent = parse(first.body);
+  REQUIRE(sent["cards"].Size() > 0);
+
+  // Different data under the same hookInstance: not an outage, the client's error.
+  RequestBuilder reused = builder;
+  reused.prefetch.at("administrations") = R"({"resourceType":"Bundle","type":"searchset","entry":[]})";
+  const HttpResponse second = harness.handle(post("/cds-services/icans-patient-view", reused.body()));
+  CHECK(second.status == 409);
+  CHECK(second.body.find("\"cards\"") == std::string::npos);
+  CHECK(second.body.find("hookInstance " + builder.hook_instance + " was already answered") != std::string::npos);
+  CHECK(harness.all_log().find("internal error") == std::string::npos);
+
+  for (const auto& card : sent["cards"].GetArray()) {
+    std::string error;
+    const auto audit = harness.store->find_card(card["uuid"].GetString(), error);
+    REQUIRE(audit);
+    CHECK(audit->card_json == write(card));
+  }
+
+  RequestBuilder fresh = reused;
+  fresh.hook_instance = "6c1e4d2f-9b54-4d3a-8e8f-3a7b2c4d5e6f";
+  CHECK(harness.handle(post("/cds-services/icans-patient-view", fresh.body())).status == 200);
+}
+
 TEST_CASE("canonical JSON ignores member order and whitespace", "[service][router]") {
   const auto a = parse(R"({"b": [1, {"y": 2, "x": 1}], "a": "s"})");
   const auto b = parse(R"({"a":"s","b":[1,{"x":1,"y":2}]})");
