@@ -141,7 +141,8 @@ std::optional<std::string> Intake::State::read_subject(const Json* subject, cons
                           : detail::member(*subject, "identifier")
                               ? "missing; an identifier alone cannot be matched to a patient"
                               : "missing";
-  context.warn(detail::path(name, "reference"), why + "; resource not kept");
+  const detail::FieldPath subject_field(name);
+  context.warn(detail::FieldPath(subject_field, "reference"), why + "; resource not kept");
   return std::nullopt;
 }
 

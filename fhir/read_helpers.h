@@ -6,6 +6,7 @@
 // can only produce warnings, never undefined behaviour.
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,10 @@ namespace fhir::detail {
 
 using Json = rapidjson::Value;
 
+// Deduced from a std::string rvalue only (an lvalue deduces a reference).
+template <class S>
+concept TemporaryString = std::same_as<S, std::string>;
+
 // A field's FHIRPath-like location ("component[2].valueQuantity"), made into
 // text only when a warning names it: an intake reads thousands of fields and
 // almost none warn, while most joined paths outgrow a string's inline buffer.
@@ -42,9 +47,14 @@ class FieldPath {
   FieldPath(const FieldPath& parent, std::string_view name) : parent_(&parent), name_(name) {}
   FieldPath(const FieldPath& parent, std::string_view name, std::size_t index)
       : parent_(&parent), name_(name), index_(index) {}
-  // A temporary parent would be gone before a warning reads it.
+  // A temporary parent, or a temporary string as a name, would be gone
+  // before a warning reads it: the path keeps views, never copies.
   FieldPath(FieldPath&&, std::string_view) = delete;
   FieldPath(FieldPath&&, std::string_view, std::size_t) = delete;
+  template <TemporaryString S> FieldPath(S&&) = delete;
+  template <TemporaryString S> FieldPath(S&&, std::size_t) = delete;
+  template <TemporaryString S> FieldPath(const FieldPath&, S&&) = delete;
+  template <TemporaryString S> FieldPath(const FieldPath&, S&&, std::size_t) = delete;
 
   // As path() and indexed() would have joined it.
   std::string text() const;

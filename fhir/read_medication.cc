@@ -103,8 +103,8 @@ void read_medication_reference(const Json& resource, const Json& reference, Medi
     if (display) choice.code.text = *display;
     return;
   }
-  choice.code = codeable_concept_member(*medication, "code", "contained(" + *target + ").code",
-                                        context);
+  const std::string contained_code = "contained(" + *target + ").code";
+  choice.code = codeable_concept_member(*medication, "code", contained_code, context);
 }
 
 double period_hours(const Json& repeat, const FieldPath& field, double period,

@@ -3,6 +3,7 @@
 // when they warn; these cases pin that the deferred text is the text users
 // have always been shown.
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fhir/read_helpers.h"
@@ -43,6 +44,19 @@ std::vector<std::string> warnings_of(const std::string& json) {
 using Lines = std::vector<std::string>;
 
 }  // namespace
+
+// A FieldPath keeps views: it must not be made from a string that dies with
+// the statement, nor under a parent that does. Named strings are fine.
+using fhir::detail::FieldPath;
+static_assert(std::is_constructible_v<FieldPath, const std::string&>);
+static_assert(std::is_constructible_v<FieldPath, std::string&>);
+static_assert(std::is_constructible_v<FieldPath, const char*>);
+static_assert(!std::is_constructible_v<FieldPath, std::string>);
+static_assert(!std::is_constructible_v<FieldPath, std::string, std::size_t>);
+static_assert(!std::is_constructible_v<FieldPath, const FieldPath&, std::string>);
+static_assert(!std::is_constructible_v<FieldPath, const FieldPath&, std::string, std::size_t>);
+static_assert(!std::is_constructible_v<FieldPath, FieldPath, const char*>);
+static_assert(std::is_constructible_v<FieldPath, const FieldPath&, const std::string&, std::size_t>);
 
 TEST_CASE("FieldPath text is what path() and indexed() join", "[reader]") {
   using fhir::detail::FieldPath;
