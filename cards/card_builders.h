@@ -122,7 +122,21 @@ std::vector<Dose> doses_of(const std::vector<Dose>& doses, fhir::Concept drug,
 // the form the evaluation counts doses (a drug Treatment does not track).
 std::vector<Dose> administered_doses(const CardInputs& in, fhir::Concept drug, fhir::Instant since);
 
-// Levetiracetam counts as running on an active order or a dose within `hours`.
+// A draft MedicationRequest's drug, dose and interval as charted:
+// "dexamethasone 10 mg every 6 h"; its interval in hours when structured.
+std::string draft_text(const fhir::MedicationRequest& draft);
+std::optional<double> draft_every_hours(const fhir::MedicationRequest& draft);
+
+// A draft of this order hook (context.draftOrders) for `drug`, other than
+// `except`: "dexamethasone is being ordered now (draft MedicationRequest/d1:
+// dexamethasone 10 mg every 6 h)". For a corticosteroid any corticosteroid
+// draft counts: a second course beside one being signed is never meant.
+// Empty when there is none.
+std::string drafted_medication(const CardInputs& in, fhir::Concept drug,
+                               const fhir::MedicationRequest* except = nullptr);
+
+// Levetiracetam counts as running on an active order, a dose within
+// `hours`, or a draft being ordered now.
 std::string levetiracetam_running(const CardInputs& in, double hours);
 
 // ---- orders (card_orders.cc) -------------------------------------------------
@@ -168,11 +182,15 @@ DosePlan plan_dose(const CardInputs& in, const Regimen& regimen, const std::vect
 std::vector<std::string> dose_plan_lines(const DosePlan& plan);
 
 // A create action for a draft MedicationRequest of the plan's dose; empty with
-// `error` set when the resource cannot be built (the card says so).
+// `error` set when the resource cannot be built, or when the order hook's
+// drafts already hold this drug (drafted_medication; `replacing`, the draft
+// the suggestion removes, aside): a suggestion accepted while signing must
+// not add a second order of what is being signed. The card says why.
 std::optional<Action> medication_action(const CardInputs& in, const DosePlan& plan,
                                         const std::string& reason_text,
                                         const std::optional<Icd10Code>& reason_code,
-                                        std::string& error);
+                                        std::string& error,
+                                        const fhir::MedicationRequest* replacing = nullptr);
 std::optional<Action> service_action(const CardInputs& in, const Orderable& orderable,
                                      const std::string& priority, const std::string& reason_text,
                                      const std::optional<Icd10Code>& reason_code,

@@ -203,8 +203,38 @@ std::vector<Dose> administered_doses(const CardInputs& in, Concept drug, fhir::I
   return doses;
 }
 
+std::optional<double> draft_every_hours(const fhir::MedicationRequest& draft) {
+  if (draft.timing.period_hours > 0 && draft.timing.frequency > 0) {
+    return draft.timing.period_hours / draft.timing.frequency;
+  }
+  return std::nullopt;
+}
+
+std::string draft_text(const fhir::MedicationRequest& draft) {
+  std::string text = drug_name(draft.drug);
+  if (draft.dose) text += " " + format_number(draft.dose->value) + " " + draft.dose->unit;
+  if (const auto every = draft_every_hours(draft)) {
+    text += " every " + format_hours(*every);
+  } else if (!draft.timing.text.empty()) {
+    text += " " + draft.timing.text;
+  }
+  return text;
+}
+
+std::string drafted_medication(const CardInputs& in, Concept drug, const fhir::MedicationRequest* except) {
+  const bool corticosteroid = fhir::is_corticosteroid(drug);
+  for (const auto& draft : in.context.draft_medication_requests) {
+    if (&draft == except) continue;
+    if (draft.drug != drug && !(corticosteroid && fhir::is_corticosteroid(draft.drug))) continue;
+    return (corticosteroid ? std::string("a corticosteroid") : drug_name(drug)) +
+           " is being ordered now (draft " + reference("MedicationRequest", draft.id) + ": " + draft_text(draft) + ")";
+  }
+  return {};
+}
+
 std::string levetiracetam_running(const CardInputs& in, double hours) {
   const fhir::Instant at = in.evaluation.at;
+  if (auto drafted = drafted_medication(in, Concept::levetiracetam); !drafted.empty()) return drafted;
   for (const auto& request : in.record.medication_requests) {
     if (request.drug != Concept::levetiracetam || request.status != fhir::RequestStatus::active) continue;
     if (request.authored_on && request.authored_on->earliest > at) continue;

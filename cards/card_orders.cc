@@ -217,9 +217,14 @@ std::string proposed_by(const CardInputs& in) {
 }  // namespace
 
 std::optional<Action> medication_action(const CardInputs& in, const DosePlan& plan, const std::string& reason_text,
-                                        const std::optional<Icd10Code>& reason_code, std::string& error) {
+                                        const std::optional<Icd10Code>& reason_code, std::string& error,
+                                        const fhir::MedicationRequest* replacing) {
   if (!plan.orderable() || !plan.dosing.dosing) return std::nullopt;
   const Regimen& regimen = *plan.regimen;
+  if (auto drafted = drafted_medication(in, regimen.drug, replacing); !drafted.empty()) {
+    error = drafted + "; a second order is not proposed";
+    return std::nullopt;
+  }
   const Dosing& dosing = *plan.dosing.dosing;
   MedicationRequestDraft draft;
   draft.patient_id = in.evaluation.patient;

@@ -13,24 +13,6 @@ namespace {
 
 using fhir::Concept;
 
-std::optional<double> draft_every_hours(const fhir::MedicationRequest& draft) {
-  if (draft.timing.period_hours > 0 && draft.timing.frequency > 0) {
-    return draft.timing.period_hours / draft.timing.frequency;
-  }
-  return std::nullopt;
-}
-
-std::string draft_text(const fhir::MedicationRequest& draft) {
-  std::string text = drug_name(draft.drug);
-  if (draft.dose) text += " " + format_number(draft.dose->value) + " " + draft.dose->unit;
-  if (const auto every = draft_every_hours(draft)) {
-    text += " every " + format_hours(*every);
-  } else if (!draft.timing.text.empty()) {
-    text += " " + draft.timing.text;
-  }
-  return text;
-}
-
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -141,7 +123,7 @@ void steroid_draft_card(const CardInputs& in, const SteroidPlan& plan, const fhi
     std::string error;
     const auto code = icans_side ? icans_code(in.protocol, evaluation.icans.grade)
                                  : crs_code(in.protocol, evaluation.crs.grade);
-    if (auto create = medication_action(in, *replacement, choice.basis, code, error)) {
+    if (auto create = medication_action(in, *replacement, choice.basis, code, error, &draft)) {
       std::vector<Action> actions;
       if (auto remove = remove_draft(draft)) actions.push_back(std::move(*remove));
       actions.push_back(std::move(*create));

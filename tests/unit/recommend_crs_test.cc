@@ -264,3 +264,92 @@ TEST_CASE("drafts are not checked on patient-view", "[recommend][order]") {
   CHECK(find_kind(cards, "tocilizumab-draft-icans-without-crs") == nullptr);
   CHECK(find_kind(cards, "tocilizumab-icans-without-crs") != nullptr);
 }
+
+namespace {
+
+// Whether any card suggests creating an order of `drug` (its RxNorm
+// ingredient display in the MedicationRequest).
+bool suggests_ordering(const std::vector<Card>& cards, std::string_view drug) {
+  for (const auto& resource : all_resources(cards)) {
+    if (contains(resource, "\"MedicationRequest\"") && contains(resource, drug)) return true;
+  }
+  return false;
+}
+
+const Suggestion* first_suggestion(const Card& card) {
+  return card.suggestions.empty() ? nullptr : &card.suggestions.front();
+}
+
+// ICANS grade 3 (ICE 2), afebrile: dexamethasone 10 mg IV q6h and
+// levetiracetam prophylaxis are due.
+fhir::PatientRecord icans_grade_3() {
+  fhir::PatientRecord record = chart(Concept::tisagenlecleucel);
+  record.observations.push_back(weight("w1", "2026-03-01T08:00:00Z", 80));
+  record.observations.push_back(ice("ice1", "2026-03-04T08:00:00Z", 2));
+  record.observations.push_back(temperature("t1", "2026-03-04T08:00:00Z", 37.0));
+  return record;
+}
+
+}  // namespace
+
+TEST_CASE("order-sign: what is being signed is not suggested a second time", "[recommend][steroids][order]") {
+  RecommendContext nothing_drafted;
+  nothing_drafted.hook = "order-sign";
+  const auto without = cards_at(icans_grade_3(), kAt, nothing_drafted);
+  REQUIRE(first_suggestion(card_of(without, "icans-steroids")) != nullptr);
+  REQUIRE(find_kind(without, "seizure-prophylaxis") != nullptr);
+  REQUIRE(suggests_ordering(without, "dexamethasone"));
+  REQUIRE(suggests_ordering(without, "levetiracetam"));
+
+  RecommendContext signing = nothing_drafted;
+  signing.draft_medication_requests.push_back(draft("draft-dex", Concept::dexamethasone, 10, 6));
+  signing.draft_medication_requests.push_back(draft("draft-lev", Concept::levetiracetam, 750, 12));
+  const auto cards = cards_at(icans_grade_3(), kAt, signing);
+  CHECK_FALSE(suggests_ordering(cards, "dexamethasone"));
+  CHECK_FALSE(suggests_ordering(cards, "levetiracetam"));
+  // The grade's card still stands, and says why it orders nothing.
+  const Card& steroids = card_of(cards, "icans-steroids");
+  CHECK(steroids.suggestions.empty());
+  CHECK(contains(steroids.detail, "**No order attached:** a corticosteroid is being ordered now (draft "
+                                  "MedicationRequest/draft-dex: dexamethasone 10 mg every 6 h); a second order is "
+                                  "not proposed."));
+  // The draft matches the protocol: no check card; levetiracetam is on its way.
+  CHECK(find_kind(cards, "steroid-draft-check") == nullptr);
+  CHECK(find_kind(cards, "seizure-prophylaxis") == nullptr);
+}
+
+TEST_CASE("order-sign: a drafted corticosteroid of the wrong drug is replaced, never doubled",
+          "[recommend][steroids][order]") {
+  RecommendContext signing;
+  signing.hook = "order-sign";
+  signing.draft_medication_requests.push_back(draft("draft-mp", Concept::methylprednisolone, 1000, 24));
+  const auto cards = cards_at(icans_grade_3(), kAt, signing);
+  // The check card's suggestion removes the draft and orders the protocol's
+  // drug in its place; the grade's card adds no course of its own beside it.
+  const Card& check = card_of(cards, "steroid-draft-check");
+  REQUIRE(check.suggestions.size() == 1);
+  REQUIRE(check.suggestions[0].actions.size() == 2);
+  CHECK(check.suggestions[0].actions[0].type == ActionType::delete_);
+  CHECK(check.suggestions[0].actions[0].resource_id == "MedicationRequest/draft-mp");
+  CHECK(dose_of(resource_of(check.suggestions[0], 1)) == 10);
+  const Card& steroids = card_of(cards, "icans-steroids");
+  CHECK(steroids.suggestions.empty());
+  CHECK(contains(steroids.detail, "draft MedicationRequest/draft-mp: methylprednisolone 1000 mg every 24 h"));
+}
+
+TEST_CASE("order-sign: drafted tocilizumab for CRS is not suggested again", "[recommend][crs][order]") {
+  RecommendContext nothing_drafted;
+  nothing_drafted.hook = "order-sign";
+  REQUIRE(suggests_ordering(cards_at(crs_chart(), kAt, nothing_drafted), "tocilizumab"));
+
+  RecommendContext signing = nothing_drafted;
+  signing.draft_medication_requests.push_back(draft("draft-toci", Concept::tocilizumab, 640));
+  const auto cards = cards_at(crs_chart(), kAt, signing);
+  CHECK_FALSE(suggests_ordering(cards, "tocilizumab"));
+  const Card* crs = nullptr;
+  for (const auto& card : cards) {
+    if (contains(card.detail, "draft MedicationRequest/draft-toci")) crs = &card;
+  }
+  REQUIRE(crs != nullptr);
+  CHECK(contains(crs->detail, "tocilizumab is being ordered now"));
+}
