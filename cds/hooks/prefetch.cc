@@ -283,12 +283,17 @@ GatheredData gather_data(const ServiceDefinition& service, const HookRequest& re
     const auto& t = *plan.prefetch_template;
     switch (plan.check.status) {
       case PrefetchStatus::complete:
+      // The specification's null: "the CDS Client has no data to populate"
+      // the key. Asking the server again would cost a round trip on most
+      // calls (few patients have reports or imaging orders) for an answer
+      // the EHR has already given; a client that wants the service to fetch
+      // leaves the key out.
+      case PrefetchStatus::no_data:
         break;
       case PrefetchStatus::partial:
         plan.fetch = !(plan.window_start && plan.check.oldest &&
                        *plan.check.oldest <= *plan.window_start);
         break;
-      case PrefetchStatus::no_data:
       case PrefetchStatus::absent:
       case PrefetchStatus::failed:
         plan.fetch = true;
@@ -384,9 +389,7 @@ GatheredData gather_data(const ServiceDefinition& service, const HookRequest& re
     switch (status) {
       case PrefetchStatus::complete:
         break;
-      case PrefetchStatus::no_data:
-        // The EHR said there is nothing; a failed confirmation does not make
-        // its answer wrong.
+      case PrefetchStatus::no_data:  // never fetched: the EHR said there is nothing
         break;
       case PrefetchStatus::partial:
         if (plan.fetch && !fetched_everything) {

@@ -341,23 +341,42 @@ test('without prefetch the service fetches from fhirServer with the bearer token
   assert.ok(!shared.service.lines.stderr.some((line) => line.includes(TOKEN)));
 });
 
-test('a null prefetch key is confirmed against fhirServer', { timeout: 30000 }, async () => {
+test('a null prefetch key is the EHR saying there is no data: nothing is fetched', { timeout: 30000 }, async () => {
   const prefetch = await prefetchFor(shared.fhir, shared.services['icans-patient-view'], AXICEL);
-  prefetch.observations = null;
+  const post = async (keys) => {
+    const body = { ...prefetch };
+    for (const key of keys) body[key] = null;
+    await call(`${shared.fhir.url}/__log`, { method: 'DELETE' });
+    const response = await call(`${shared.service.url}/cds-services/icans-patient-view`, {
+      method: 'POST',
+      body: patientView(AXICEL, { ...authorization(shared.fhir), prefetch: body }),
+    });
+    assert.equal(response.status, 200, response.text);
+    const log = (await call(`${shared.fhir.url}/__log`)).json;
+    return { response, log };
+  };
+  // Optional keys null, as for most patients: answered from the prefetch alone.
+  const optional = await post(['serviceRequests', 'diagnosticReports']);
+  assert.deepEqual(optional.log, [], 'nothing is fetched');
+  assert.ok(summaries(optional.response).some((summary) => /ICANS grade 3/.test(summary)));
+  // The observations null: the EHR says none are charted, so there is no
+  // ICE to grade from, and the server holding them is not asked.
+  const observations = await post(['observations']);
+  assert.deepEqual(observations.log, [], 'nothing is fetched');
+  assert.ok(!summaries(observations.response).some((summary) => /ICANS grade 3/.test(summary)), observations.response.text);
+  // Left out instead of null, the same key is fetched, with the token.
+  const absent = { ...prefetch };
+  delete absent.observations;
   await call(`${shared.fhir.url}/__log`, { method: 'DELETE' });
-  const response = await call(`${shared.service.url}/cds-services/icans-patient-view`, {
+  const fetched = await call(`${shared.service.url}/cds-services/icans-patient-view`, {
     method: 'POST',
-    body: patientView(AXICEL, { ...authorization(shared.fhir), prefetch }),
+    body: patientView(AXICEL, { ...authorization(shared.fhir), prefetch: absent }),
   });
-  assert.equal(response.status, 200, response.text);
+  assert.equal(fetched.status, 200, fetched.text);
   const log = (await call(`${shared.fhir.url}/__log`)).json;
-  assert.deepEqual(
-    log.map((entry) => entry.url.split('?')[0]),
-    ['/Observation'],
-    'only the null key is fetched'
-  );
+  assert.deepEqual(log.map((entry) => entry.url.split('?')[0]), ['/Observation'], 'only the absent key is fetched');
   assert.ok(log[0].authorized);
-  assert.ok(summaries(response).some((summary) => /ICANS grade 3/.test(summary)));
+  assert.ok(summaries(fetched).some((summary) => /ICANS grade 3/.test(summary)));
 });
 
 test('FHIR server down: 412 within the deadline, never a hang', { timeout: 30000 }, async () => {
