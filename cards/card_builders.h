@@ -127,6 +127,11 @@ std::vector<Dose> administered_doses(const CardInputs& in, fhir::Concept drug, f
 std::string draft_text(const fhir::MedicationRequest& draft);
 std::optional<double> draft_every_hours(const fhir::MedicationRequest& draft);
 
+// Whether the order checks look at `draft`: on order-sign every draft, on
+// order-select the selected ones (CDS Hooks: "decision support should focus
+// on the 'selected' orders"; the others are context), never on patient-view.
+bool draft_checked(const CardInputs& in, const fhir::MedicationRequest& draft);
+
 // A draft of this order hook (context.draftOrders) for `drug`, other than
 // `except`: "dexamethasone is being ordered now (draft MedicationRequest/d1:
 // dexamethasone 10 mg every 6 h)". For a corticosteroid any corticosteroid

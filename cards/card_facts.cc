@@ -221,6 +221,13 @@ std::string draft_text(const fhir::MedicationRequest& draft) {
   return text;
 }
 
+bool draft_checked(const CardInputs& in, const fhir::MedicationRequest& draft) {
+  if (in.context.hook != "order-select" && in.context.hook != "order-sign") return false;
+  const auto& selections = in.context.selections;
+  return selections.empty() ||
+         std::find(selections.begin(), selections.end(), reference("MedicationRequest", draft.id)) != selections.end();
+}
+
 std::string drafted_medication(const CardInputs& in, Concept drug, const fhir::MedicationRequest* except) {
   const bool corticosteroid = fhir::is_corticosteroid(drug);
   for (const auto& draft : in.context.draft_medication_requests) {

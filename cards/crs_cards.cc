@@ -12,9 +12,11 @@ using fhir::Concept;
 
 bool has_icans(const Evaluation& evaluation) { return evaluation.icans.grade && *evaluation.icans.grade >= 1; }
 
-bool has_tocilizumab_draft(const CardInputs& in) {
+bool checks_tocilizumab_draft(const CardInputs& in) {
   return std::any_of(in.context.draft_medication_requests.begin(), in.context.draft_medication_requests.end(),
-                     [](const fhir::MedicationRequest& draft) { return draft.drug == Concept::tocilizumab; });
+                     [&in](const fhir::MedicationRequest& draft) {
+                       return draft.drug == Concept::tocilizumab && draft_checked(in, draft);
+                     });
 }
 
 bool tocilizumab_indicated(const CardInputs& in) {
@@ -133,9 +135,9 @@ void add_crs_cards(const CardInputs& in, const SteroidPlan& plan, std::vector<Ca
     add_tocilizumab_card(in, plan, cards);
     return;
   }
-  // On an order hook with a tocilizumab draft, the order check says this
+  // When the order checks look at a tocilizumab draft, their card says this
   // against the draft itself.
-  const bool order_check_covers = in.context.hook != "patient-view" && has_tocilizumab_draft(in);
+  const bool order_check_covers = checks_tocilizumab_draft(in);
   if (has_icans(evaluation) && !in.protocol.crs.tocilizumab_icans_without_crs_warning.empty() && !order_check_covers) {
     add_icans_without_crs_warning(in, cards);
   }

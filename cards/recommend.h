@@ -31,6 +31,11 @@ struct RecommendContext {
   // fhir/ intake. Empty for patient-view.
   std::vector<fhir::MedicationRequest> draft_medication_requests;
   std::vector<fhir::ServiceRequest> draft_service_requests;
+  // order-select: the drafts the clinician is acting on ("MedicationRequest/
+  // 103"), which the draft checks are about; the other drafts are context
+  // (they still count as being ordered). Empty: every draft is checked, as
+  // on order-sign.
+  std::vector<std::string> selections;
   // Mixed into every card and suggestion uuid: the hookInstance in the
   // service, so each request's cards are unique; empty in replay, so golden
   // files stay stable.

@@ -320,6 +320,7 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
 
   RecommendContext context;
   context.hook = hook.hook;
+  context.selections = hook.selections;
   context.uuid_seed = hook.hook_instance;
   context.missing_data = data.missing_data;
   // A prefetched or fetched resource that could not be read (a value in an

@@ -353,3 +353,19 @@ TEST_CASE("order-sign: drafted tocilizumab for CRS is not suggested again", "[re
   REQUIRE(crs != nullptr);
   CHECK(contains(crs->detail, "tocilizumab is being ordered now"));
 }
+
+TEST_CASE("order-select: a draft not selected is not checked, yet counts as being ordered",
+          "[recommend][steroids][order]") {
+  RecommendContext selecting;
+  selecting.hook = "order-select";
+  selecting.draft_medication_requests.push_back(draft("draft-dex", Concept::dexamethasone, 4, 12));
+  selecting.draft_medication_requests.push_back(draft("draft-lev", Concept::levetiracetam, 750, 12));
+  selecting.selections = {"MedicationRequest/draft-lev"};
+  const auto cards = cards_at(icans_grade_3(), kAt, selecting);
+  CHECK(find_kind(cards, "steroid-draft-check") == nullptr);
+  CHECK_FALSE(suggests_ordering(cards, "dexamethasone"));
+
+  selecting.selections = {"MedicationRequest/draft-dex"};
+  const auto checked = cards_at(icans_grade_3(), kAt, selecting);
+  CHECK(contains(card_of(checked, "steroid-draft-check").detail, "dose: 4 mg instead of 10 mg"));
+}

@@ -1,6 +1,8 @@
 // The service router end to end, without sockets: routes and methods, cards
 // from the shipped examples, the audit trail, shadow mode, health, and what
 // happens when the database fails.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>
@@ -168,6 +170,40 @@ TEST_CASE("order-select with a tocilizumab draft for ICANS without CRS warns", "
     }
   }
   CHECK(warned);
+}
+
+TEST_CASE("order-select checks the selected drafts; the others are context", "[service][router]") {
+  Harness harness(ServiceConfig{}, kLisocelNow);
+  RequestBuilder builder = lisocel_order_select();
+  const std::string entries = "\"entry\":[";
+  const std::size_t at = builder.draft_orders.find(entries);
+  REQUIRE(at != std::string::npos);
+  builder.draft_orders.insert(at + entries.size(),
+                              R"({"resource":{"resourceType":"NutritionOrder","id":"diet1","status":"draft",)"
+                              R"("intent":"order","patient":{"reference":"Patient/lisocel-icans-no-crs"},)"
+                              R"("dateTime":"2026-03-04T08:00:00Z"}},)");
+  const auto summaries = [&](std::vector<std::string> selections) {
+    RequestBuilder call = builder;
+    call.selections = std::move(selections);
+    call.hook_instance = "7d2f5e3a-0c65-4e4b-9f90-4b8c3d5e6f7" + std::to_string(call.selections.size());
+    const HttpResponse response = harness.handle(post("/cds-services/icans-order-select", call.body()));
+    REQUIRE(response.status == 200);
+    std::vector<std::string> out;
+    for (const auto& card : parse(response.body)["cards"].GetArray()) out.emplace_back(card["summary"].GetString());
+    return out;
+  };
+  const auto starting = [](const std::vector<std::string>& texts, std::string_view prefix) {
+    return std::count_if(texts.begin(), texts.end(), [&](const std::string& t) { return t.rfind(prefix, 0) == 0; });
+  };
+  const auto about_tocilizumab_draft = summaries({"MedicationRequest/lc-rx-tocilizumab-draft", "NutritionOrder/diet1"});
+  CHECK(starting(about_tocilizumab_draft, "Draft tocilizumab: not for ICANS without CRS") == 1);
+  const auto general_warning = [](const std::string& t) { return t.find("without CRS: no tocilizumab") != std::string::npos; };
+  CHECK(std::none_of(about_tocilizumab_draft.begin(), about_tocilizumab_draft.end(), general_warning));
+  // The diet selected: the tocilizumab draft is not what is being looked at,
+  // and the patient-level warning says what the draft card would have.
+  const auto about_diet = summaries({"NutritionOrder/diet1"});
+  CHECK(starting(about_diet, "Draft tocilizumab") == 0);
+  CHECK(std::any_of(about_diet.begin(), about_diet.end(), general_warning));
 }
 
 TEST_CASE("draft orders for another patient are refused", "[service][router]") {
