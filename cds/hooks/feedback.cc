@@ -1,8 +1,11 @@
 #include "cds/hooks/feedback.h"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 
 #include "cds/hooks/json_member.h"
+#include "cds/hooks/shown_value.h"
 #include "fhir/json.h"
 #include "fhir/time.h"
 
@@ -130,6 +133,33 @@ std::string parse_feedback(std::string_view body, std::string_view service_id,
       return path + ".outcomeTimestamp: not a FHIR instant (" + parsed.error + ")";
     }
     records.push_back(std::move(record));
+  }
+  return {};
+}
+
+std::vector<std::string> suggestion_uuids(const AuditRecord& card, std::string& error) {
+  std::vector<std::string> uuids;
+  rapidjson::Document sent;
+  if (auto problem = fhir::parse_json(card.card_json, sent); !problem.empty() || !sent.IsObject()) {
+    error = "the audited text of card " + card.card_uuid + " cannot be read";
+    return uuids;
+  }
+  if (const Json* suggestions = member(sent, "suggestions"); suggestions && suggestions->IsArray()) {
+    for (const auto& suggestion : suggestions->GetArray()) {
+      if (const Json* uuid = member(suggestion, "uuid"); uuid && uuid->IsString()) uuids.push_back(text(*uuid));
+    }
+  }
+  return uuids;
+}
+
+std::string check_accepted_suggestions(const FeedbackRecord& feedback, std::size_t entry,
+                                       const std::vector<std::string>& offered) {
+  for (std::size_t i = 0; i < feedback.accepted_suggestions.size(); ++i) {
+    const std::string& id = feedback.accepted_suggestions[i];
+    if (std::find(offered.begin(), offered.end(), id) != offered.end()) continue;
+    return "feedback[" + std::to_string(entry) + "].acceptedSuggestions[" + std::to_string(i) + "].id: '" +
+           shown(id) + "' is not a suggestion of card " + shown(feedback.card_uuid) +
+           (offered.empty() ? " (it had none)" : "");
   }
   return {};
 }

@@ -24,4 +24,16 @@ namespace icans {
 std::string parse_feedback(std::string_view body, std::string_view service_id,
                            std::string_view received_at, std::vector<FeedbackRecord>& records);
 
+// The uuids of the suggestions of a card as it was sent (`card.card_json` in
+// the audit trail); `error` set when that text cannot be read.
+std::vector<std::string> suggestion_uuids(const AuditRecord& card, std::string& error);
+
+// Feedback entry `entry` (its index in the body) about a card on file whose
+// suggestions were `offered`: every accepted suggestion must be one of them,
+// so that the audit trail never records the acceptance of a suggestion the
+// clinician was not shown. Empty when so; otherwise the problem naming the
+// entry and field.
+std::string check_accepted_suggestions(const FeedbackRecord& feedback, std::size_t entry,
+                                       const std::vector<std::string>& offered);
+
 }  // namespace icans

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cds/hooks/json_member.h"
+#include "cds/hooks/shown_value.h"
 #include "fhir/json.h"
 
 namespace icans {
@@ -13,13 +14,6 @@ namespace {
 using Json = rapidjson::Value;
 
 std::string view(const Json& string) { return {string.GetString(), string.GetStringLength()}; }
-
-// A value quoted back in an error: enough to recognise it, never megabytes.
-std::string shown(std::string_view value) {
-  constexpr std::size_t kMax = 64;
-  if (value.size() <= kMax) return std::string(value);
-  return std::string(value.substr(0, kMax)) + "... (" + std::to_string(value.size()) + " bytes)";
-}
 
 // Reads a string member. `required`: absent is an error. Present but null,
 // empty or not a string is always an error: CDS Hooks 2.0 forbids null and

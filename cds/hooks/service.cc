@@ -465,7 +465,8 @@ HttpResponse Service::feedback(const ServiceDefinition& service, const HttpReque
   // EHR's user and is kept; the log says so, the audit query shows it.
   std::size_t unknown = 0;
   std::size_t other_service = 0;
-  for (const auto& record : records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const FeedbackRecord& record = records[i];
     std::string error;
     const auto card = store_.find_card(record.card_uuid, error);
     if (!error.empty()) {
@@ -474,8 +475,17 @@ HttpResponse Service::feedback(const ServiceDefinition& service, const HttpReque
     }
     if (!card) {
       ++unknown;
-    } else if (card->service_id != service.id) {
-      ++other_service;
+      continue;
+    }
+    if (card->service_id != service.id) ++other_service;
+    if (record.accepted_suggestions.empty()) continue;
+    const auto offered = suggestion_uuids(*card, error);
+    if (!error.empty()) {
+      log.error = "internal error: " + error;
+      return json_response(500, error_body("internal error: the feedback could not be stored"));
+    }
+    if (auto problem = check_accepted_suggestions(record, i, offered); !problem.empty()) {
+      return refuse(400, problem, log);
     }
   }
   if (auto error = store_.record_feedback(records); !error.empty()) {

@@ -141,6 +141,49 @@ TEST_CASE("feedback about an issued card is stored and can be read back", "[serv
         std::string::npos);
 }
 
+TEST_CASE("accepting a suggestion the card did not carry is refused, and nothing is stored", "[service][feedback]") {
+  Harness harness;
+  const ExampleChart chart("axicel-icans-grade3.json");
+  RequestBuilder builder;
+  builder.patient_id = chart.patient_id;
+  builder.prefetch = chart.full_prefetch();
+  const HttpResponse cards = harness.handle(post("/cds-services/icans-patient-view", builder.body()));
+  REQUIRE(cards.status == 200);
+  const auto body = parse(cards.body);
+  std::string with_suggestion, suggestion, without_suggestion;
+  for (const auto& card : body["cards"].GetArray()) {
+    if (card.HasMember("suggestions") && with_suggestion.empty()) {
+      with_suggestion = card["uuid"].GetString();
+      suggestion = card["suggestions"][0]["uuid"].GetString();
+    } else if (!card.HasMember("suggestions") && without_suggestion.empty()) {
+      without_suggestion = card["uuid"].GetString();
+    }
+  }
+  REQUIRE_FALSE(with_suggestion.empty());
+  REQUIRE_FALSE(without_suggestion.empty());
+  const auto accept = [&](const std::string& card, const std::string& id) {
+    return harness.handle(post("/cds-services/icans-patient-view/feedback",
+                               entry(R"({"card":")" + card + R"(","outcome":"accepted","acceptedSuggestions":[{"id":")" +
+                                     id + R"("}],"outcomeTimestamp":"2026-03-07T17:06:00Z"})")));
+  };
+  std::string error;
+
+  const HttpResponse foreign = accept(with_suggestion, "not-a-suggestion-of-this-card");
+  CHECK(foreign.status == 400);
+  CHECK(parse(foreign.body)["error"].GetString() ==
+        "feedback[0].acceptedSuggestions[0].id: 'not-a-suggestion-of-this-card' is not a suggestion of card " +
+            with_suggestion);
+  CHECK(harness.store->feedback_for_card(with_suggestion, error).empty());
+
+  const HttpResponse none = accept(without_suggestion, suggestion);
+  CHECK(none.status == 400);
+  CHECK(std::string(parse(none.body)["error"].GetString()).find("(it had none)") != std::string::npos);
+  CHECK(harness.store->feedback_for_card(without_suggestion, error).empty());
+
+  CHECK(accept(with_suggestion, suggestion).status == 200);
+  CHECK(harness.store->feedback_for_card(with_suggestion, error).size() == 1);
+}
+
 TEST_CASE("feedback about an unknown card is stored too, and the log says so", "[service][feedback]") {
   Harness harness;
   const HttpResponse response = harness.handle(
