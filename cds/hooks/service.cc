@@ -529,20 +529,19 @@ HttpResponse Service::preflight(const HttpRequest& request, std::string_view all
 }
 
 void Service::add_cors(const HttpRequest& request, HttpResponse& response) const {
+  const auto& origins = config_.cors_origins;
+  if (origins.empty()) return;
+  const bool any_origin = std::find(origins.begin(), origins.end(), "*") != origins.end();
+  // With a list of origins every answer depends on Origin, also one without
+  // CORS headers (no Origin, or another): a cache must not serve it to
+  // another origin.
+  if (!any_origin) response.headers.emplace("Vary", "Origin");
   const std::string origin = header(request, "origin");
   if (origin.empty()) return;
-  for (const auto& allowed : config_.cors_origins) {
-    if (allowed == "*") {
-      response.headers.emplace("Access-Control-Allow-Origin", "*");
-      return;
-    }
-    if (allowed == origin) {
-      response.headers.emplace("Access-Control-Allow-Origin", origin);
-      // The answer depends on Origin: caches must not serve it to another.
-      response.headers.emplace("Vary", "Origin");
-      return;
-    }
-  }
+  if (!any_origin && std::find(origins.begin(), origins.end(), origin) == origins.end()) return;
+  response.headers.emplace("Access-Control-Allow-Origin", any_origin ? std::string("*") : origin);
+  // A browser client may read why a call was refused (401).
+  response.headers.emplace("Access-Control-Expose-Headers", "WWW-Authenticate");
 }
 
 }  // namespace icans

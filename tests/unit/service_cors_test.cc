@@ -83,6 +83,20 @@ TEST_CASE("actual responses, errors included, carry Allow-Origin for an allowed 
       with_origin(post("/cds-services/icans-patient-view", "{}"), "https://ehr.example.org"));
   CHECK(refused.status == 400);
   CHECK(header(refused, "Access-Control-Allow-Origin") == "https://ehr.example.org");
+  // A 401's WWW-Authenticate says why; a browser client may read it.
+  CHECK(header(refused, "Access-Control-Expose-Headers") == "WWW-Authenticate");
+}
+
+TEST_CASE("with a list of origins every answer varies by Origin, for caches", "[service][cors]") {
+  Harness harness(allowing({"https://ehr.example.org"}));
+  for (const std::string origin : {"", "https://other.example.org", "https://ehr.example.org"}) {
+    INFO("origin '" << origin << "'");
+    HttpRequest request = get("/cds-services");
+    if (!origin.empty()) request.headers.emplace("origin", origin);
+    const HttpResponse response = harness.handle(request);
+    CHECK(response.headers.count("Vary") == 1);
+    CHECK(header(response, "Vary") == "Origin");
+  }
 }
 
 TEST_CASE("'*' allows any origin, only when configured", "[service][cors]") {
