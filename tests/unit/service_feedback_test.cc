@@ -19,6 +19,18 @@ std::string parse_error(const std::string& body) {
 
 std::string entry(const std::string& fields) { return R"({"feedback":[)" + fields + "]}"; }
 
+// The response to a patient-view call for the axicel example: cards the
+// service issued and audited, for feedback to be about.
+rapidjson::Document issued_cards(Harness& harness) {
+  const ExampleChart chart("axicel-icans-grade3.json");
+  RequestBuilder builder;
+  builder.patient_id = chart.patient_id;
+  builder.prefetch = chart.full_prefetch();
+  const HttpResponse cards = harness.handle(post("/cds-services/icans-patient-view", builder.body()));
+  REQUIRE(cards.status == 200);
+  return parse(cards.body);
+}
+
 const char* kAccepted =
     R"({"card":"4e0a3a1e-3283-4575-ab82-028d55fe2719","outcome":"accepted","acceptedSuggestions":[{"id":"e56e1945-20b3-4393-8503-a1a20fd73152"}],"outcomeTimestamp":"2026-03-07T17:06:00Z"})";
 const char* kOverridden =
@@ -114,13 +126,7 @@ TEST_CASE("malformed feedback is refused naming the entry and field", "[service]
 
 TEST_CASE("feedback about an issued card is stored and can be read back", "[service][feedback]") {
   Harness harness;
-  const ExampleChart chart("axicel-icans-grade3.json");
-  RequestBuilder builder;
-  builder.patient_id = chart.patient_id;
-  builder.prefetch = chart.full_prefetch();
-  const HttpResponse cards = harness.handle(post("/cds-services/icans-patient-view", builder.body()));
-  REQUIRE(cards.status == 200);
-  const auto body = parse(cards.body);
+  const auto body = issued_cards(harness);
   REQUIRE(body["cards"].Size() > 0);
   const std::string card = body["cards"][0]["uuid"].GetString();
 
@@ -143,13 +149,7 @@ TEST_CASE("feedback about an issued card is stored and can be read back", "[serv
 
 TEST_CASE("accepting a suggestion the card did not carry is refused, and nothing is stored", "[service][feedback]") {
   Harness harness;
-  const ExampleChart chart("axicel-icans-grade3.json");
-  RequestBuilder builder;
-  builder.patient_id = chart.patient_id;
-  builder.prefetch = chart.full_prefetch();
-  const HttpResponse cards = harness.handle(post("/cds-services/icans-patient-view", builder.body()));
-  REQUIRE(cards.status == 200);
-  const auto body = parse(cards.body);
+  const auto body = issued_cards(harness);
   std::string with_suggestion, suggestion, without_suggestion;
   for (const auto& card : body["cards"].GetArray()) {
     if (card.HasMember("suggestions") && with_suggestion.empty()) {
