@@ -137,9 +137,8 @@ void steroid_draft_card(const CardInputs& in, const SteroidPlan& plan, const fhi
 }  // namespace
 
 void add_order_check_cards(const CardInputs& in, const SteroidPlan& plan, std::vector<Card>& cards) {
-  if (in.context.hook != "order-select" && in.context.hook != "order-sign") return;
   for (const auto& draft : in.context.draft_medication_requests) {
-    if (!draft_checked(in, draft)) continue;
+    if (!draft_checked(in, draft)) continue;  // patient-view, or not selected
     if (draft.drug == Concept::tocilizumab) tocilizumab_draft_card(in, draft, cards);
     if (fhir::is_corticosteroid(draft.drug)) steroid_draft_card(in, plan, draft, cards);
   }

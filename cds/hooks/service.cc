@@ -410,12 +410,16 @@ HttpResponse Service::call_service(const ServiceDefinition& service, const HttpR
       audit.push_back(std::move(entry));
     }
     if (auto error = store_.record_cards(audit); !error.empty()) {
-      // Card uuids derive from hookInstance, patient and evaluation instant:
-      // a uuid already on file means this hookInstance was answered before
-      // at the same instant (a duplicate send), which is the client's to
+      // Card uuids derive from hookInstance, patient, evaluation instant,
+      // rule and kind: a uuid already on file means this hookInstance was
+      // answered before at the same instant (a duplicate send, perhaps with
+      // other data and so other cards first), which is the client's to
       // mend, not an outage of ours.
-      std::string lookup_error;
-      if (store_.find_card(audit.front().card_uuid, lookup_error)) {
+      const bool answered_before = std::any_of(audit.begin(), audit.end(), [this](const AuditRecord& entry) {
+        std::string lookup_error;
+        return store_.find_card(entry.card_uuid, lookup_error).has_value();
+      });
+      if (answered_before) {
         return refuse(409,
                       "hookInstance " + hook.hook_instance +
                           " was already answered at this instant; each hook call needs its own "
